@@ -1,0 +1,11 @@
+import { createHash } from "node:crypto";
+
+/** Hex sha256 of the parts joined by a separator that cannot occur in ids. */
+export function sha256Hex(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\u001f")).digest("hex");
+}
+
+/** A short, stable id: the first `length` hex chars of sha256 (64 bits by default). */
+export function shortHash(parts: string[], length = 16): string {
+  return sha256Hex(...parts).slice(0, length);
+}

@@ -1,0 +1,36 @@
+/**
+ * Paths as correlation sees them: forward slashes, no `./`, no `file://`, no drive letter,
+ * case kept. Windows and Linux runners of the same repo then agree.
+ */
+export function normalizePath(raw: string): string {
+  let path = raw.trim();
+  if (/^file:\/\//i.test(path)) {
+    path = path.replace(/^file:\/\/(localhost)?/i, "");
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // keep the undecoded form: a stray % is not worth failing a report over
+    }
+  }
+  path = path.replace(/\\/g, "/");
+  path = path.replace(/^\/?[A-Za-z]:\//, "/");
+  path = path.replace(/\/{2,}/g, "/");
+  while (path.startsWith("./")) path = path.slice(2);
+  path = path.replace(/\/\.\//g, "/");
+  return path;
+}
+
+/**
+ * Makes absolute paths repo-relative when the repo root is known or guessable: strips the given root,
+ * else the common CI checkout prefixes (`/github/workspace/`, `/builds/<group>/<project>/`, `/src/`).
+ */
+export function repoRelative(path: string, root?: string): string {
+  const normalized = normalizePath(path);
+  if (root) {
+    const prefix = `${normalizePath(root).replace(/\/$/, "")}/`;
+    if (normalized.startsWith(prefix)) return normalized.slice(prefix.length);
+  }
+  const ci =
+    /^\/(?:github\/workspace|home\/runner\/work\/[^/]+\/[^/]+|builds\/[^/]+\/[^/]+|workspace|src|app|code)\//;
+  return normalized.replace(ci, "");
+}
