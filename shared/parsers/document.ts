@@ -140,9 +140,11 @@ export function readDocument(text: string): ReportDocument {
   }
   if (first === "<") {
     const head = text.slice(0, 4096);
-    const root = /<([A-Za-z_][\w.:-]*)[\s>/]/.exec(
-      head.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>/gi, ""),
-    );
+    // the root follows the prolog, which a DOCTYPE with an internal subset can make long (Burp)
+    const prolog = text
+      .slice(0, 256 * 1024)
+      .replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>/gi, "");
+    const root = /<([A-Za-z_][\w.:-]*)[\s>/]/.exec(prolog);
     if (!root?.[1]) throw new ParseError("XML input has no root element");
     return { syntax: "xml", root: root[1], head, text };
   }

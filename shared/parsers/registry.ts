@@ -1,8 +1,31 @@
 import type { NormalizedReport } from "#shared/domain/finding";
+import { awsInspector2Json } from "./aws-inspector2.ts";
+import { banditJson } from "./bandit-json.ts";
+import { brakemanJson } from "./brakeman-json.ts";
+import { burpXml } from "./burp.ts";
+import { checkovJson } from "./checkov.ts";
+import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
+import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
 import { decodeReport, type ReportDocument, readDocument } from "./document.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
+import { githubDependabotJson } from "./github-dependabot.ts";
+import { gitleaksJson } from "./gitleaks-json.ts";
+import { gosecJson } from "./gosec-json.ts";
+import { grypeJson } from "./grype-json.ts";
+import { kicsJson } from "./kics.ts";
+import { npmAuditJson } from "./npm-audit-json.ts";
+import { nucleiJson } from "./nuclei.ts";
+import { osvScannerJson } from "./osv-scanner-json.ts";
 import { ParseError } from "./parse-error.ts";
+import { prowlerCsv, prowlerJson } from "./prowler.ts";
 import { sarif } from "./sarif.ts";
+import { semgrepJson } from "./semgrep-json.ts";
+import { snykJson } from "./snyk-json.ts";
+import { sonarqubeJson } from "./sonarqube-json.ts";
+import { tfsecJson } from "./tfsec.ts";
+import { trivyJson } from "./trivy-json.ts";
+import { trufflehog3Json, trufflehogJson } from "./trufflehog.ts";
+import { zapJson, zapXml } from "./zap.ts";
 
 /**
  * Every format we read. Adding one: write its module, its fixtures and tests, then add it here.
@@ -11,8 +34,36 @@ import { sarif } from "./sarif.ts";
 export const FORMATS: readonly ReportFormat[] = [
   sarif,
   // --- SCA and container formats ---
+  trivyJson,
+  grypeJson,
+  snykJson,
+  osvScannerJson,
+  npmAuditJson,
+  dependencyCheckJson,
+  dependencyCheckXml,
+  cyclonedxJson,
+  cyclonedxXml,
+  githubDependabotJson,
+  awsInspector2Json,
   // --- SAST and secrets formats ---
+  semgrepJson,
+  gitleaksJson,
+  trufflehogJson,
+  trufflehog3Json,
+  banditJson,
+  gosecJson,
+  brakemanJson,
+  sonarqubeJson,
   // --- IaC, DAST and cloud formats ---
+  checkovJson,
+  kicsJson,
+  tfsecJson,
+  zapJson,
+  zapXml,
+  burpXml,
+  nucleiJson,
+  prowlerJson,
+  prowlerCsv,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {

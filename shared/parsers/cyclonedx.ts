@@ -1,0 +1,545 @@
+import { z } from "zod";
+import type { Category, Cvss, NormalizedFinding, Severity, VexState } from "#shared/domain/finding";
+import { type PurlParts, parsePurl } from "#shared/domain/purl";
+import { severityFromScore, severityFromWord } from "#shared/domain/severity";
+import { canonicalVulnId } from "#shared/domain/vulnerability-id";
+import { isRecord, type ReportDocument } from "./document.ts";
+import { type FindingDraft, makeFinding } from "./finding-builder.ts";
+import type { ParsedReport, ReportFormat } from "./format.ts";
+import { ParseError } from "./parse-error.ts";
+import { parseShape } from "./shape.ts";
+import { parseXml, xmlList, xmlText } from "./xml.ts";
+
+/**
+ * CycloneDX 1.4-1.7 BOMs with vulnerabilities (VDR / VEX), JSON and XML. The XML is first read into
+ * the JSON BOM's shape (the 1.2/1.3 vulnerability extension too), so both share one mapping.
+ *
+ * One finding per vulnerability x affected component (`affects[].ref`, resolved to the component's
+ * purl, name and version through its bom-ref). A BOM without vulnerabilities is a valid report with
+ * no findings. Severity: the first rating's severity word (critical, high, medium, low, info, none;
+ * `unknown` skipped), else the score band of the CVSS rating, else info. CVSS: the rating with the
+ * newest method (CVSSv4 > CVSSv31 > CVSSv3 > CVSSv2). Category: container for OS packages (apk, deb,
+ * rpm) of a container BOM, else sca. `analysis` becomes `vex` (resolved_with_pedigree -> resolved);
+ * not_affected, false_positive and resolved are also marked suppressed (kind `vex`).
+ */
+
+const Str = z.string().nullish();
+const Source = z.looseObject({ name: Str, url: Str });
+
+const Rating = z.looseObject({
+  source: Source.nullish(),
+  score: z.number().nullish(),
+  severity: Str,
+  method: Str,
+  vector: Str,
+});
+type Rating = z.infer<typeof Rating>;
+
+const Vulnerability = z.looseObject({
+  "bom-ref": Str,
+  id: Str,
+  source: Source.nullish(),
+  references: z.array(z.looseObject({ id: z.string(), source: Source.nullish() })).nullish(),
+  ratings: z.array(Rating).nullish(),
+  cwes: z.array(z.union([z.number(), z.string()])).nullish(),
+  description: Str,
+  detail: Str,
+  recommendation: Str,
+  workaround: Str,
+  advisories: z.array(z.looseObject({ url: Str })).nullish(),
+  affects: z
+    .array(
+      z.looseObject({
+        ref: z.string(),
+        versions: z.array(z.looseObject({ version: Str, status: Str })).nullish(),
+      }),
+    )
+    .nullish(),
+  analysis: z
+    .looseObject({
+      state: Str,
+      justification: Str,
+      response: z.array(z.string()).nullish(),
+      detail: Str,
+    })
+    .nullish(),
+});
+type Vulnerability = z.infer<typeof Vulnerability>;
+
+const Component = z.looseObject({
+  type: Str,
+  name: z.string(),
+  group: Str,
+  version: Str,
+  purl: Str,
+  evidence: z
+    .looseObject({ occurrences: z.array(z.looseObject({ location: z.string() })).nullish() })
+    .nullish(),
+});
+type Component = z.infer<typeof Component>;
+
+const Tool = z.looseObject({ name: Str, version: Str });
+type Tool = z.infer<typeof Tool>;
+
+const Bom = z.looseObject({
+  bomFormat: z.literal("CycloneDX"),
+  metadata: z
+    .looseObject({
+      // 1.4: an array of tools; 1.5+: { components, services }
+      tools: z
+        .union([
+          z.array(Tool),
+          z.looseObject({ components: z.array(Tool).nullish(), services: z.array(Tool).nullish() }),
+        ])
+        .nullish(),
+      component: z.unknown().optional(),
+    })
+    .nullish(),
+  components: z.array(z.unknown()).nullish(),
+  vulnerabilities: z.array(z.unknown()).nullish(),
+});
+type Bom = z.infer<typeof Bom>;
+
+const CVSS_METHODS: Record<string, { version: Cvss["version"]; rank: number }> = {
+  CVSSv4: { version: "4.0", rank: 4 },
+  CVSSv31: { version: "3.1", rank: 3 },
+  CVSSv3: { version: "3.0", rank: 2 },
+  CVSSv2: { version: "2.0", rank: 1 },
+};
+
+const VEX: Record<string, VexState> = {
+  resolved: "resolved",
+  resolved_with_pedigree: "resolved",
+  exploitable: "exploitable",
+  in_triage: "in_triage",
+  false_positive: "false_positive",
+  not_affected: "not_affected",
+};
+const VEX_SUPPRESSES = new Set<VexState>(["not_affected", "false_positive", "resolved"]);
+const OS_PACKAGE_TYPES = new Set(["apk", "deb", "rpm"]);
+const DISTRO_NAMESPACED = new Set(["apk", "deb", "rpm", "alpm"]);
+// SBOM generators that hand the BOM to a scanner; the scanner that adds vulnerabilities is the tool
+const SBOM_GENERATORS = /cdxgen|syft|cyclonedx|sbom/i;
+// Grype adds a CISA KEV rating (method `other`) for known exploited vulnerabilities
+const KEV_SOURCE = /\bKEV\b/i;
+
+/** Raw components by bom-ref, validated once, and only when a vulnerability points at them. */
+type ComponentIndex = Map<string, { raw: unknown; where: string; parsed?: Component }>;
+
+function indexComponents(bom: Bom): ComponentIndex {
+  const index: ComponentIndex = new Map();
+  const stack: Array<{ raw: unknown; where: string }> = [];
+  const root = bom.metadata?.component;
+  if (root !== undefined) stack.push({ raw: root, where: "metadata.component" });
+  (bom.components ?? []).forEach((raw, i) => {
+    stack.push({ raw, where: `components[${i}]` });
+  });
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { raw, where } = item;
+    if (!isRecord(raw)) continue;
+    const ref = raw["bom-ref"];
+    if (typeof ref === "string" && !index.has(ref)) index.set(ref, item);
+    const nested = raw.components;
+    if (!Array.isArray(nested)) continue;
+    nested.forEach((c, i) => {
+      stack.push({ raw: c, where: `${where}.components[${i}]` });
+    });
+  }
+  return index;
+}
+
+function toolOf(bom: Bom): ParsedReport["tool"] {
+  const tools = bom.metadata?.tools;
+  const list: Tool[] = Array.isArray(tools)
+    ? tools
+    : [...(tools?.components ?? []), ...(tools?.services ?? [])];
+  const named = list.filter((t) => t.name);
+  const scanner = [...named].reverse().find((t) => !SBOM_GENERATORS.test(t.name ?? "")) ?? named.at(-1);
+  return scanner?.name
+    ? { name: scanner.name, version: scanner.version ?? undefined }
+    : { name: "CycloneDX" };
+}
+
+function bestCvssRating(ratings: Rating[]): Rating | undefined {
+  let best: Rating | undefined;
+  let bestRank = 0;
+  for (const r of ratings) {
+    const rank = (r.method && CVSS_METHODS[r.method]?.rank) || 0;
+    if (rank > bestRank) {
+      best = r;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
+
+/**
+ * Writers list their primary rating first (Trivy its severity source, Grype its CVSS rating), so the
+ * first stated severity word wins; `unknown` says nothing and is skipped.
+ */
+function severityOf(ratings: Rating[], cvssRating: Rating | undefined): Severity {
+  for (const r of ratings) {
+    const word = r.severity === "unknown" ? undefined : severityFromWord(r.severity);
+    if (word) return word;
+  }
+  return typeof cvssRating?.score === "number" ? severityFromScore(cvssRating.score) : "info";
+}
+
+/** `nvd:CVSSv31 9.8 critical, ghsa:critical`: every rating as the BOM states it. */
+function rawSeverityOf(ratings: Rating[]): string | undefined {
+  const parts = ratings
+    .filter((r) => r.severity || r.score != null)
+    .map((r) => {
+      const head = r.source?.name ? `${r.source.name}:` : "";
+      return `${head}${[r.method, r.score, r.severity].filter((x) => x != null && x !== "").join(" ")}`;
+    });
+  return parts.length ? parts.join(", ") : undefined;
+}
+
+function packageName(p: PurlParts): string {
+  // an OS package's namespace is its distribution (`debian/openssl`), not part of its name
+  if (!p.namespace || DISTRO_NAMESPACED.has(p.type)) return p.name;
+  return p.type === "maven" ? `${p.namespace}:${p.name}` : `${p.namespace}/${p.name}`;
+}
+
+/** A BOM-Link (`urn:cdx:<serial>/<version>#<bom-ref>`) points into another BOM by its fragment. */
+function localRef(ref: string): string {
+  if (!ref.startsWith("urn:cdx:")) return ref;
+  const hash = ref.indexOf("#");
+  if (hash === -1) return ref;
+  try {
+    return decodeURIComponent(ref.slice(hash + 1));
+  } catch {
+    return ref.slice(hash + 1);
+  }
+}
+
+function imageOf(subject: Component | undefined): string | undefined {
+  if (subject?.type !== "container") return undefined;
+  const v = subject.version;
+  if (!v) return subject.name;
+  return `${subject.name}${v.startsWith("sha256:") ? "@" : ":"}${v}`;
+}
+
+interface Affected {
+  ref: string;
+  component?: Component;
+  purl?: { value: string; parts: PurlParts };
+  fixed: string[];
+}
+
+function affected(ref: string, component: Component | undefined, fixed: string[]): Affected {
+  const purlText = component?.purl || (ref.startsWith("pkg:") ? ref : undefined);
+  const parts = purlText ? parsePurl(purlText) : undefined;
+  return { ref, component, purl: purlText && parts ? { value: purlText, parts } : undefined, fixed };
+}
+
+function resolveAffected(
+  vuln: Vulnerability,
+  index: ComponentIndex,
+  format: string,
+  subject: Component | undefined,
+): Affected[] {
+  const out: Affected[] = [];
+  const seen = new Set<string>();
+  for (const affect of vuln.affects ?? []) {
+    const ref = localRef(affect.ref);
+    if (seen.has(ref)) continue;
+    seen.add(ref);
+    const entry = index.get(ref);
+    if (entry && !entry.parsed) entry.parsed = parseShape(Component, entry.raw, format, entry.where);
+    const component = entry?.parsed;
+    const fixed: string[] = [];
+    for (const v of affect.versions ?? []) if (v.status === "unaffected" && v.version) fixed.push(v.version);
+    out.push(affected(ref, component, fixed));
+  }
+  // a vulnerability that names no component is about the BOM's subject
+  if (out.length === 0) out.push(affected("", subject, []));
+  return out;
+}
+
+interface BomContext {
+  format: string;
+  tool: ParsedReport["tool"];
+  index: ComponentIndex;
+  subject?: Component;
+  image?: string;
+}
+
+function toFindings(vuln: Vulnerability, where: string, ctx: BomContext): NormalizedFinding[] {
+  const rawId = vuln.id || vuln["bom-ref"];
+  if (!rawId) throw new ParseError("a vulnerability has neither id nor bom-ref", ctx.format, where);
+  const id = canonicalVulnId(rawId);
+  const ratings = vuln.ratings ?? [];
+  const cvssRating = bestCvssRating(ratings);
+  const method = cvssRating?.method ? CVSS_METHODS[cvssRating.method] : undefined;
+  const cvss: Cvss | undefined =
+    cvssRating && method
+      ? {
+          version: method.version,
+          vector: cvssRating.vector ?? undefined,
+          score: cvssRating.score ?? undefined,
+        }
+      : undefined;
+  const kev = ratings.some((r) => KEV_SOURCE.test(r.source?.name ?? ""));
+  const state = vuln.analysis?.state ? VEX[vuln.analysis.state] : undefined;
+  const vex = state
+    ? {
+        state,
+        justification: vuln.analysis?.justification ?? undefined,
+        detail: vuln.analysis?.detail ?? undefined,
+      }
+    : undefined;
+
+  return resolveAffected(vuln, ctx.index, ctx.format, ctx.subject).map((a) => {
+    const parts = a.purl?.parts;
+    const name = parts ? packageName(parts) : a.component?.name;
+    const version = a.component?.version || parts?.version;
+    const label = name ? `${name}${version ? `@${version}` : ""}` : undefined;
+    const category: Category = ctx.image && parts && OS_PACKAGE_TYPES.has(parts.type) ? "container" : "sca";
+    const draft: FindingDraft = {
+      category,
+      tool: ctx.tool,
+      rule: { id },
+      title: label ? `${id} in ${label}` : id,
+      description: vuln.description || vuln.detail || undefined,
+      severity: severityOf(ratings, cvssRating),
+      rawSeverity: rawSeverityOf(ratings),
+      cvss,
+      vulnerability: { id, aliases: (vuln.references ?? []).map((r) => r.id) },
+      cwes: vuln.cwes ?? [],
+      package: name
+        ? {
+            purl: a.purl?.value,
+            ecosystem: parts?.type,
+            name,
+            version: version ?? undefined,
+            fixedVersions: a.fixed,
+          }
+        : undefined,
+      location: {
+        file: a.component?.evidence?.occurrences?.[0]?.location,
+        // language packages of an image keep the image too
+        image: ctx.image,
+        // a reference we cannot resolve to a package still says where the problem is
+        resource: !name && a.ref ? a.ref : undefined,
+      },
+      vex,
+      exploit: kev ? "active" : undefined,
+      toolId: vuln["bom-ref"] ?? undefined,
+      remediation: vuln.recommendation || vuln.workaround || undefined,
+      references: [
+        ...(vuln.advisories ?? []).map((adv) => adv.url ?? undefined),
+        ...(vuln.references ?? []).map((r) => r.source?.url ?? undefined),
+        // last: Trivy names its whole data source here, not this vulnerability's page
+        vuln.source?.url ?? undefined,
+      ],
+      tags: [
+        vuln.source?.name ?? undefined,
+        ...(vuln.analysis?.response ?? []).map((r) => `vex-response:${r}`),
+      ],
+    };
+    if (state && VEX_SUPPRESSES.has(state)) {
+      draft.suppressed = {
+        kind: "vex",
+        justification: [vuln.analysis?.state, vuln.analysis?.justification].filter(Boolean).join(": "),
+      };
+    }
+    return makeFinding(draft);
+  });
+}
+
+function mapBom(value: unknown, format: string): ParsedReport {
+  const bom = parseShape(Bom, value, format);
+  const tool = toolOf(bom);
+  const rawSubject = bom.metadata?.component;
+  const subject =
+    rawSubject === undefined ? undefined : parseShape(Component, rawSubject, format, "metadata.component");
+  const ctx: BomContext = { format, tool, index: indexComponents(bom), subject, image: imageOf(subject) };
+  const findings: NormalizedFinding[] = [];
+  (bom.vulnerabilities ?? []).forEach((raw, i) => {
+    const where = `vulnerabilities[${i}]`;
+    findings.push(...toFindings(parseShape(Vulnerability, raw, format, where), where, ctx));
+  });
+  return { tool, findings };
+}
+
+// --- XML: read into the JSON BOM's shape ----------------------------------------------------------
+
+function child(node: unknown, name: string): unknown {
+  return isRecord(node) ? node[name] : undefined;
+}
+
+function text(node: unknown, name: string): string | undefined {
+  return xmlText(child(node, name))?.trim() || undefined;
+}
+
+function attr(node: unknown, name: string): string | undefined {
+  const value = child(node, `@_${name}`);
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A number element; a non-numeric value stays NaN so validation names the broken field. */
+function num(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
+}
+
+function list(node: unknown, ...path: string[]): unknown[] {
+  let at = node;
+  for (const name of path) at = child(at, name);
+  return xmlList(at);
+}
+
+function sourceFromXml(s: unknown): Record<string, unknown> | undefined {
+  return isRecord(s) ? { name: text(s, "name"), url: text(s, "url") } : undefined;
+}
+
+function toolFromXml(t: unknown): Record<string, unknown> {
+  return { name: text(t, "name"), version: text(t, "version") };
+}
+
+function componentFromXml(c: unknown, extVulns: unknown[]): Record<string, unknown> {
+  const purl = text(c, "purl");
+  // 1.2/1.3 vulnerability extension: vulnerabilities live inside the component they affect
+  let ref = attr(c, "bom-ref");
+  for (const v of list(c, "vulnerabilities", "vulnerability")) {
+    ref = ref ?? attr(v, "ref") ?? purl ?? `component-${extVulns.length}`;
+    extVulns.push(extVulnerabilityFromXml(v, ref));
+  }
+  return {
+    "bom-ref": ref,
+    type: attr(c, "type"),
+    name: text(c, "name"),
+    group: text(c, "group"),
+    version: text(c, "version"),
+    purl,
+    evidence: {
+      occurrences: list(c, "evidence", "occurrences", "occurrence").map((o) => ({
+        location: text(o, "location"),
+      })),
+    },
+    components: list(c, "components", "component").map((n) => componentFromXml(n, extVulns)),
+  };
+}
+
+function vulnerabilityFromXml(v: unknown): Record<string, unknown> {
+  const analysis = child(v, "analysis");
+  return {
+    "bom-ref": attr(v, "bom-ref"),
+    id: text(v, "id"),
+    source: sourceFromXml(child(v, "source")),
+    references: list(v, "references", "reference").map((r) => ({
+      id: text(r, "id"),
+      source: sourceFromXml(child(r, "source")),
+    })),
+    ratings: list(v, "ratings", "rating").map((r) => ({
+      source: sourceFromXml(child(r, "source")),
+      score: num(text(r, "score")),
+      severity: text(r, "severity"),
+      method: text(r, "method"),
+      vector: text(r, "vector"),
+    })),
+    cwes: list(v, "cwes", "cwe").map((c) => xmlText(c)?.trim() ?? ""),
+    description: text(v, "description"),
+    detail: text(v, "detail"),
+    recommendation: text(v, "recommendation"),
+    workaround: text(v, "workaround"),
+    advisories: list(v, "advisories", "advisory").map((a) => ({ url: text(a, "url") })),
+    affects: list(v, "affects", "target").map((t) => ({
+      ref: text(t, "ref"),
+      versions: list(t, "versions", "version").map((ver) => ({
+        version: text(ver, "version"),
+        status: text(ver, "status"),
+      })),
+    })),
+    analysis: isRecord(analysis)
+      ? {
+          state: text(analysis, "state"),
+          justification: text(analysis, "justification"),
+          response: list(analysis, "responses", "response").map((r) => xmlText(r)?.trim() ?? ""),
+          detail: text(analysis, "detail"),
+        }
+      : undefined,
+  };
+}
+
+/** The 1.0 vulnerability extension (`v:` namespace, BOM 1.2/1.3), in the 1.4 vulnerability shape. */
+function extVulnerabilityFromXml(v: unknown, ref: string): Record<string, unknown> {
+  const source = child(v, "source");
+  return {
+    id: text(v, "id"),
+    source: isRecord(source) ? { name: attr(source, "name"), url: text(source, "url") } : undefined,
+    ratings: list(v, "ratings", "rating").map((r) => ({
+      score: num(text(child(r, "score"), "base")),
+      severity: text(r, "severity")?.toLowerCase(),
+      method: text(r, "method"),
+      vector: text(r, "vector"),
+    })),
+    cwes: list(v, "cwes", "cwe").map((c) => xmlText(c)?.trim() ?? ""),
+    description: text(v, "description"),
+    recommendation: list(v, "recommendations", "recommendation")
+      .map((r) => xmlText(r)?.trim())
+      .filter(Boolean)
+      .join("\n"),
+    advisories: list(v, "advisories", "advisory").map((a) => ({ url: xmlText(a)?.trim() })),
+    affects: [{ ref }],
+  };
+}
+
+function bomFromXml(xml: string, format: string): unknown {
+  const bom = child(parseXml(xml, format), "bom");
+  if (!isRecord(bom)) throw new ParseError("no <bom> root element", format);
+  const metadata = child(bom, "metadata");
+  const tools = child(metadata, "tools");
+  const extVulns: unknown[] = [];
+  const subject = child(metadata, "component");
+  const components = list(bom, "components", "component").map((c) => componentFromXml(c, extVulns));
+  return {
+    bomFormat: "CycloneDX",
+    metadata: {
+      tools:
+        isRecord(tools) && (tools.components !== undefined || tools.services !== undefined)
+          ? {
+              components: list(tools, "components", "component").map(toolFromXml),
+              services: list(tools, "services", "service").map(toolFromXml),
+            }
+          : list(tools, "tool").map(toolFromXml),
+      component: isRecord(subject) ? componentFromXml(subject, extVulns) : undefined,
+    },
+    components,
+    vulnerabilities: [
+      ...list(bom, "vulnerabilities", "vulnerability").map(vulnerabilityFromXml),
+      ...extVulns,
+    ],
+  };
+}
+
+// --- formats ----------------------------------------------------------------------------------------
+
+const NAMESPACE = /http:\/\/cyclonedx\.org\/schema\/bom\/1\.\d/;
+
+export const cyclonedxJson: ReportFormat = {
+  id: "cyclonedx-json",
+  tools: "Any CycloneDX 1.4-1.7 VDR/VEX writer: Trivy, Grype, OWASP dep-scan, cdxgen, Dependency-Track, Snyk",
+  description: "CycloneDX JSON BOM: one finding per vulnerability x affected component, analysis as VEX",
+  detect(doc: ReportDocument): boolean {
+    return doc.syntax === "json" && isRecord(doc.value) && doc.value.bomFormat === "CycloneDX";
+  },
+  parse(doc: ReportDocument): ParsedReport {
+    return mapBom(doc.syntax === "json" ? doc.value : undefined, "cyclonedx-json");
+  },
+};
+
+export const cyclonedxXml: ReportFormat = {
+  id: "cyclonedx-xml",
+  tools: "Any CycloneDX XML writer (1.4-1.7 vulnerabilities; 1.2/1.3 vulnerability extension)",
+  description: "CycloneDX XML BOM: same mapping as the JSON BOM",
+  detect(doc: ReportDocument): boolean {
+    return doc.syntax === "xml" && doc.root === "bom" && NAMESPACE.test(doc.head);
+  },
+  parse(doc: ReportDocument): ParsedReport {
+    const format = "cyclonedx-xml";
+    if (doc.syntax !== "xml") throw new ParseError("expected an XML document", format);
+    return mapBom(bomFromXml(doc.text, format), format);
+  },
+};

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import type { NormalizedFinding } from "#shared/domain/finding";
+import { severityFromWord } from "#shared/domain/severity";
+import { isCve } from "#shared/domain/vulnerability-id";
+import { cvssFrom } from "./cvss-vector.ts";
+import { isRecord, type ReportDocument, recordsOf } from "./document.ts";
+import { makeFinding } from "./finding-builder.ts";
+import type { ParsedReport, ReportFormat } from "./format.ts";
+import { parseShape } from "./shape.ts";
+
+/**
+ * Nuclei results: JSON Lines (`-jsonl`, `-json` before v3) or the `-json-export` array, one finding per
+ * record. Severity info/low/medium/high/critical one to one, unknown → info. The location is
+ * `matched-at` plus the matcher or extractor name as parameter, which is what tells apart the results
+ * of one template on one URL (`http-missing-security-headers` per header). The method comes from
+ * the request line. Request, response, curl command, extracted results and OOB interaction data are
+ * never kept: they carry cookies, tokens and personal data.
+ */
+
+const FORMAT = "nuclei-json";
+const HTTP_METHOD = /^[A-Z]{3,10}$/;
+const CURL_METHOD = /-X\s+'?([A-Z]{3,10})'?/;
+
+const StringOrList = z.union([z.string(), z.array(z.string())]).nullish();
+
+const Info = z.looseObject({
+  name: z.string().nullish(),
+  description: z.string().nullish(),
+  severity: z.string().nullish(),
+  tags: StringOrList,
+  reference: StringOrList,
+  remediation: z.string().nullish(),
+  classification: z
+    .looseObject({
+      "cve-id": StringOrList,
+      "cwe-id": StringOrList,
+      "cvss-metrics": z.string().nullish(),
+      "cvss-score": z.union([z.number(), z.string()]).nullish(),
+    })
+    .nullish(),
+});
+
+const Result = z.looseObject({
+  "template-id": z.string(),
+  "template-url": z.string().nullish(),
+  info: Info,
+  type: z.string().nullish(),
+  host: z.string().nullish(),
+  "matched-at": z.string().nullish(),
+  "matcher-name": z.string().nullish(),
+  "extractor-name": z.string().nullish(),
+  request: z.string().nullish(),
+  "curl-command": z.string().nullish(),
+});
+type Result = z.infer<typeof Result>;
+
+function detect(doc: ReportDocument): boolean {
+  const first = recordsOf(doc)?.[0];
+  return isRecord(first) && typeof first["template-id"] === "string" && isRecord(first.info);
+}
+
+function list(value: string | string[] | null | undefined): string[] {
+  if (!value) return [];
+  return typeof value === "string" ? value.split(",").map((v) => v.trim()) : value;
+}
+
+function methodOf(result: Result): string | undefined {
+  const fromRequest = result.request?.trimStart().slice(0, 12).split(" ", 1)[0];
+  if (fromRequest && HTTP_METHOD.test(fromRequest)) return fromRequest;
+  const curl = result["curl-command"];
+  return curl ? CURL_METHOD.exec(curl.slice(0, 40))?.[1] : undefined;
+}
+
+function toFinding(result: Result): NormalizedFinding {
+  const info = result.info;
+  const classification = info.classification;
+  const cves = list(classification?.["cve-id"]).filter(isCve);
+  const tags = list(info.tags);
+  const word = info.severity ?? undefined;
+  return makeFinding({
+    category: "dast",
+    tool: { name: "Nuclei" },
+    rule: { id: result["template-id"], name: info.name ?? undefined },
+    title: info.name ?? result["template-id"],
+    description: info.description ?? undefined,
+    severity: severityFromWord(word) ?? "info",
+    rawSeverity: word,
+    cvss: cvssFrom(classification?.["cvss-metrics"], classification?.["cvss-score"]),
+    vulnerability: cves[0] ? { id: cves[0], aliases: cves.slice(1) } : undefined,
+    cwes: list(classification?.["cwe-id"]),
+    location: {
+      url: result["matched-at"] ?? result.host ?? undefined,
+      method: !result.type || result.type === "http" ? methodOf(result) : undefined,
+      parameter: result["matcher-name"] ?? result["extractor-name"] ?? undefined,
+    },
+    // templates tagged `kev` cover CISA Known Exploited Vulnerabilities
+    exploit: tags.includes("kev") ? "active" : undefined,
+    remediation: info.remediation ?? undefined,
+    references: [...list(info.reference), result["template-url"] ?? undefined],
+    tags: [result.type ?? undefined, ...tags],
+  });
+}
+
+function parse(doc: ReportDocument): ParsedReport {
+  const records = recordsOf(doc) ?? [];
+  const where = doc.syntax === "jsonl" ? (i: number) => `record ${i + 1}` : (i: number) => `[${i}]`;
+  const findings = records.map((raw, i) => toFinding(parseShape(Result, raw, FORMAT, where(i))));
+  return { tool: { name: "Nuclei" }, findings };
+}
+
+export const nucleiJson: ReportFormat = {
+  id: FORMAT,
+  tools: "Nuclei (ProjectDiscovery): -jsonl / -json and -json-export",
+  description: "Nuclei JSON Lines or JSON array: one finding per result, CVE/CWE/CVSS from classification",
+  detect,
+  parse,
+};

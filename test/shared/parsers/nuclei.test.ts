@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { nucleiJson } from "#shared/parsers/nuclei";
+import { ParseError } from "#shared/parsers/parse-error";
+import { parseReport } from "#shared/parsers/registry";
+import { readFixture } from "#test/support/corpus";
+
+const ctx = { secretSalt: "unit-salt" };
+const parse = (name: string) => parseReport(readFixture(`parsers/nuclei-json/${name}`), ctx);
+
+describe("nuclei-json", () => {
+  it("reads JSON Lines (blank lines skipped), one finding per result", () => {
+    const report = parse("results-v2.jsonl");
+    expect(report.format).toBe("nuclei-json");
+    expect(report.tool).toEqual({ name: "Nuclei" });
+    expect(report.findings).toHaveLength(3);
+  });
+
+  it("tells results of one template on one URL apart by matcher name", () => {
+    const [hsts, csp] = parse("results-v2.jsonl").findings;
+    expect(hsts).toMatchObject({
+      category: "dast",
+      rule: { id: "http-missing-security-headers", name: "HTTP Missing Security Headers" },
+      title: "HTTP Missing Security Headers",
+      description: "This template searches for missing HTTP security headers.",
+      severity: "info",
+      rawSeverity: "info",
+      location: { url: "https://shop.example.test", method: "GET", parameter: "strict-transport-security" },
+      references: [
+        "https://github.com/projectdiscovery/nuclei-templates/blob/main/http/misconfiguration/http-missing-security-headers.yaml",
+      ],
+      tags: ["http", "misconfig", "headers", "generic"],
+    });
+    expect(csp?.location.parameter).toBe("content-security-policy");
+  });
+
+  it("accepts comma-separated tags, a single reference and severity unknown; no method outside HTTP", () => {
+    const dmarc = parse("results-v2.jsonl").findings[2];
+    expect(dmarc).toMatchObject({
+      severity: "info",
+      rawSeverity: "unknown",
+      location: { url: "_dmarc.example.test" },
+      references: ["https://dmarc.org/"],
+      tags: ["dns", "dmarc"],
+    });
+    expect(dmarc?.location.method).toBeUndefined();
+  });
+
+  it("reads the -json-export array: CVE, CWEs, CVSS, KEV, remediation", () => {
+    const report = parse("export-v3.json");
+    expect(report.format).toBe("nuclei-json");
+    const [log4shell] = report.findings;
+    expect(log4shell).toMatchObject({
+      rule: { id: "CVE-2021-44228", name: "Apache Log4j2 - Remote Code Injection" },
+      severity: "critical",
+      vulnerability: { id: "CVE-2021-44228", aliases: [] },
+      cwes: ["CWE-20", "CWE-917"],
+      cvss: { version: "3.1", vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", score: 10 },
+      exploit: "active",
+      location: { url: "https://shop.example.test/api/login", method: "POST" },
+      remediation:
+        "Upgrade to Log4j 2.3.1 (for Java 6), 2.12.3 (for Java 7), or 2.17.0 (for Java 8 and later).",
+    });
+    expect(log4shell?.references).toEqual([
+      "https://logging.apache.org/log4j/2.x/security.html",
+      "https://nvd.nist.gov/vuln/detail/CVE-2021-44228",
+      "https://cloud.projectdiscovery.io/public/CVE-2021-44228",
+    ]);
+  });
+
+  it("uses the extractor name as parameter and keeps no vulnerability without a CVE", () => {
+    const gitignore = parse("export-v3.json").findings[1];
+    expect(gitignore).toMatchObject({
+      severity: "low",
+      cwes: ["CWE-200"],
+      location: { url: "https://shop.example.test/.gitignore", method: "GET", parameter: "paths" },
+    });
+    expect(gitignore?.vulnerability).toBeUndefined();
+    expect(gitignore?.exploit).toBeUndefined();
+  });
+
+  it("never keeps request, response, curl command, extracted results or OOB interaction", () => {
+    const serialized = JSON.stringify([
+      ...parse("export-v3.json").findings,
+      ...parse("results-v2.jsonl").findings,
+    ]);
+    for (const leaked of [
+      "n0t-f0r-st0rage",
+      "jndi:ldap",
+      "secrets.env",
+      "cn1abc",
+      "198.51.100.7",
+      "DMARC1",
+    ]) {
+      expect(serialized).not.toContain(leaked);
+    }
+  });
+
+  it("fails a malformed record with a ParseError naming the format and the record", () => {
+    const run = () => parse("malformed.jsonl");
+    expect(run).toThrow(ParseError);
+    expect(run).toThrow(/nuclei-json: .*\(at record 2\.template-id\)/);
+  });
+
+  it("detects a single-result file and nothing without template-id + info", () => {
+    const one = { "template-id": "x", info: { name: "X", severity: "low" }, "matched-at": "https://a.test" };
+    expect(nucleiJson.detect({ syntax: "json", value: one })).toBe(true);
+    expect(nucleiJson.parse({ syntax: "json", value: one }, ctx).findings).toHaveLength(1);
+    expect(nucleiJson.detect({ syntax: "json", value: [{ "template-id": "x" }] })).toBe(false);
+    expect(nucleiJson.detect({ syntax: "json", value: [] })).toBe(false);
+  });
+});
