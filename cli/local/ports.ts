@@ -1,0 +1,39 @@
+import { createServer } from "node:net";
+
+/** Asks the OS for a free loopback port (for children like the JVM that cannot listen on 0 and report back). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until a TCP port accepts connections, or fails after `timeoutMs`. */
+export async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
+  const { connect } = await import("node:net");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (!isAlive()) throw new Error(`the process meant to listen on port ${port} exited`);
+    if (Date.now() > deadline) throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,333 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { createSqsServer } from "local-aws-sqs";
+import S3rver from "s3rver";
+import { ENV } from "#shared/config";
+import { JOBS, type JobName, rawUploadCreatedPattern } from "#shared/events";
+import { TABLE_DEFINITION } from "#shared/store/table";
+import { startDynamoDbLocal } from "./dynamodb-local.ts";
+import { LOCAL_ACCOUNT, LOCAL_REGION, LocalEventBus } from "./event-bus.ts";
+import { serveHttpApi } from "./http-api.ts";
+import { freePort } from "./ports.ts";
+import { pollQueue, type QueuePoller } from "./queue-poller.ts";
+import { startSchedules } from "./schedules.ts";
+
+/**
+ * The embedded local stack (DESIGN §3): real stand-ins for DynamoDB (AWS DynamoDB Local), S3
+ * (s3rver) and SQS (local-aws-sqs), an in-process EventBridge applying the deployed rule patterns,
+ * pollers acting as Lambda event source mappings, timers as the scheduler, and node:http as the
+ * HTTP API. Handlers are the Lambda handlers themselves, configured only through environment
+ * variables (`AWS_ENDPOINT_URL_*`, `ASPM_*`).
+ */
+
+export interface LocalStackOptions {
+  /** Keep data under this folder (default `.aspm/`); ignored with `memory`. */
+  dataDir?: string;
+  /** Throwaway: DynamoDB in memory, S3 in a temp folder removed on stop. */
+  memory?: boolean;
+  /** Fixed API port (default: any free port). */
+  apiPort?: number;
+  /** Run the scheduled jobs on timers (aspm dev); tests and the demo run jobs on demand. */
+  schedules?: boolean;
+  /** The API token; a random one is made when absent. */
+  apiToken?: string;
+  /** Extra environment for the handlers (Jira, Slack, context file, …). */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  apiToken: string;
+  env: Record<string, string>;
+  bus: LocalEventBus;
+  outboxDir: string;
+  queues: { normalize: string; normalizeDlq: string; correlate: string; correlateDlq: string };
+  runJob(name: JobName): Promise<unknown>;
+  /** Waits until uploads in flight are through normalize and correlate. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const BUCKET = "aspm-local";
+const TABLE = "aspm-local";
+
+async function createTable(client: DynamoDBClient): Promise<void> {
+  const d = TABLE_DEFINITION;
+  const attrs = new Set<string>([
+    d.partitionKey,
+    d.sortKey,
+    ...d.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey]),
+  ]);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [...attrs].map((name) => ({ AttributeName: name, AttributeType: "S" })),
+        KeySchema: [
+          { AttributeName: d.partitionKey, KeyType: "HASH" },
+          { AttributeName: d.sortKey, KeyType: "RANGE" },
+        ],
+        GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
+          IndexName: g.indexName,
+          KeySchema: [
+            { AttributeName: g.partitionKey, KeyType: "HASH" },
+            { AttributeName: g.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        })),
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: TABLE,
+        TimeToLiveSpecification: { AttributeName: d.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+async function createQueueWithDlq(
+  sqs: SQSClient,
+  name: string,
+  fifo: boolean,
+  visibilityTimeout: number,
+  maxReceiveCount: number,
+) {
+  const suffix = fifo ? ".fifo" : "";
+  const fifoAttrs: Record<string, string> = fifo ? { FifoQueue: "true" } : {};
+  const dlq = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: { ...fifoAttrs } }),
+  );
+  const dlqUrl = dlq.QueueUrl ?? "";
+  const dlqAttrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }),
+  );
+  const dlqArn = dlqAttrs.Attributes?.QueueArn ?? "";
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}${suffix}`,
+      Attributes: {
+        ...fifoAttrs,
+        VisibilityTimeout: String(visibilityTimeout),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
+      },
+    }),
+  );
+  const url = queue.QueueUrl ?? "";
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+  );
+  return { url, arn: attrs.Attributes?.QueueArn ?? "", dlqUrl };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    stops.length = 0;
+  };
+  try {
+    const dataDir = resolve(options.dataDir ?? ".aspm");
+    const tempDir = options.memory ? mkdtempSync(join(tmpdir(), "aspm-")) : undefined;
+    if (tempDir) stops.push(async () => rmSync(tempDir, { recursive: true, force: true }));
+    const root = tempDir ?? dataDir;
+    mkdirSync(root, { recursive: true });
+    const outboxDir = options.env?.[ENV.outboxDir] ?? join(root, "outbox");
+
+    const dynamo = await startDynamoDbLocal(options.memory ? {} : { dataDir: join(root, "dynamodb") });
+    stops.push(dynamo.stop);
+    log(`DynamoDB Local on ${dynamo.endpoint}`);
+
+    const bus = new LocalEventBus();
+    bus.onError = (rule, error) => log(`bus target ${rule} failed: ${(error as Error).message}`);
+    const s3Port = await freePort();
+    const s3 = new S3rver({
+      address: "127.0.0.1",
+      port: s3Port,
+      silent: true,
+      directory: join(root, "s3"),
+      vhostBuckets: false,
+      configureBuckets: [{ name: BUCKET }],
+    });
+    await s3.run();
+    stops.push(() => s3.close());
+    const s3Endpoint = `http://127.0.0.1:${s3Port}`;
+    log(`s3rver on ${s3Endpoint}`);
+
+    const sqsPort = await freePort();
+    const sqsServer = await createSqsServer({
+      port: sqsPort,
+      hostname: "127.0.0.1",
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      emulateQueueCreationLifecycle: false,
+    });
+    stops.push(() => new Promise<void>((r) => sqsServer.close(() => r())));
+    const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
+    log(`local-aws-sqs on ${sqsEndpoint}`);
+
+    const busEndpoint = await bus.listen();
+    stops.push(() => bus.close());
+
+    const apiToken = options.apiToken ?? randomBytes(24).toString("base64url");
+    // s3rver only accepts its own fixed key pair; the other stand-ins accept any
+    const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials });
+    await createTable(dynamoClient);
+    const sqs = new SQSClient({ endpoint: sqsEndpoint, region: LOCAL_REGION, credentials });
+    const normalizeQueue = await createQueueWithDlq(sqs, "aspm-normalize", false, 60, 3);
+    const correlateQueue = await createQueueWithDlq(sqs, "aspm-correlate", true, 120, 3);
+
+    const env: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
+      AWS_ENDPOINT_URL_SESV2: "http://127.0.0.1:9",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+      [ENV.tableName]: TABLE,
+      [ENV.bucketName]: BUCKET,
+      [ENV.normalizeQueueUrl]: normalizeQueue.url,
+      [ENV.correlateQueueUrl]: correlateQueue.url,
+      [ENV.eventBusName]: "aspm",
+      [ENV.apiTokenSha256]: createHash("sha256").update(apiToken).digest("hex"),
+      [ENV.secretSalt]: process.env[ENV.secretSalt] ?? "local-development-salt",
+      [ENV.outboxDir]: outboxDir,
+      ...options.env,
+    };
+    // handlers build their SDK clients from the environment at import, so it is set before they load
+    Object.assign(process.env, env);
+
+    const [{ handler: normalize }, { handler: correlate }, { handler: api }] = await Promise.all([
+      import("#functions/normalize/handler"),
+      import("#functions/correlate/handler"),
+      import("#functions/api/handler"),
+    ]);
+    const { runJob } = await import("./jobs.ts");
+    const contextFile = env[ENV.contextFile];
+    if (contextFile) {
+      const [{ applyContextFile }, { documentClient }] = await Promise.all([
+        import("#shared/usecases/apply-context"),
+        import("#shared/aws/dynamodb"),
+      ]);
+      const apps = await applyContextFile(
+        { client: documentClient, tableName: TABLE },
+        readFileSync(contextFile, "utf8"),
+      );
+      log(`context: ${apps.length} apps classified from ${contextFile}`);
+    }
+
+    // S3 → EventBridge "Object Created" on the default bus, as the bucket's EventBridge notifications do
+    s3.on("event", (event) => {
+      for (const record of event.Records) {
+        if (!record.eventName.startsWith("ObjectCreated")) continue;
+        bus.put("default", {
+          source: "aws.s3",
+          "detail-type": "Object Created",
+          time: record.eventTime,
+          resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
+          detail: {
+            version: "0",
+            bucket: { name: record.s3.bucket.name },
+            object: {
+              key: decodeURIComponent(record.s3.object.key),
+              size: record.s3.object.size ?? 0,
+              etag: record.s3.object.eTag ?? "",
+            },
+            reason: record.eventName.endsWith("Post") ? "PostObject" : "PutObject",
+          },
+        });
+      }
+    });
+    bus.addRule({
+      name: "raw-upload-created",
+      bus: "default",
+      pattern: rawUploadCreatedPattern(BUCKET),
+      target: async (event) => {
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: normalizeQueue.url, MessageBody: JSON.stringify(event) }),
+        );
+      },
+    });
+
+    const onError = (name: string) => (error: unknown) => log(`${name}: ${(error as Error).message}`);
+    const pollers: QueuePoller[] = [
+      pollQueue({
+        sqs,
+        queueUrl: normalizeQueue.url,
+        queueArn: normalizeQueue.arn,
+        functionName: "normalize",
+        handler: normalize,
+        onError: onError("normalize"),
+      }),
+      pollQueue({
+        sqs,
+        queueUrl: correlateQueue.url,
+        queueArn: correlateQueue.arn,
+        functionName: "correlate",
+        handler: correlate,
+        onError: onError("correlate"),
+      }),
+    ];
+    stops.push(async () => {
+      await Promise.all(pollers.map((p) => p.stop()));
+    });
+
+    const server = await serveHttpApi(api, options.apiPort ?? 0);
+    stops.push(server.close);
+    log(`HTTP API on ${server.url}`);
+
+    if (options.schedules) {
+      const timers = startSchedules(JOBS, (name) => runJob(name).then(() => undefined), log);
+      stops.push(async () => timers.stop());
+    }
+
+    return {
+      apiUrl: server.url,
+      apiToken,
+      env,
+      bus,
+      outboxDir,
+      queues: {
+        normalize: normalizeQueue.url,
+        normalizeDlq: normalizeQueue.dlqUrl,
+        correlate: correlateQueue.url,
+        correlateDlq: correlateQueue.dlqUrl,
+      },
+      runJob,
+      async settle() {
+        await bus.drain();
+        for (const p of pollers) await p.idle();
+        await bus.drain();
+        for (const p of pollers) await p.idle();
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

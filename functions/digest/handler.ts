@@ -1,0 +1,31 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { documentClient } from "#shared/aws/dynamodb";
+import { requireEnv } from "#shared/config";
+import { digestChannelsFromEnv } from "#shared/integrations/channels";
+import { observability } from "#shared/observability";
+import { type DigestDeps, sendDigest } from "#shared/usecases/digest";
+
+const { logger } = observability("digest");
+
+let deps: DigestDeps | undefined;
+function defaultDeps(): DigestDeps {
+  const env = requireEnv(["tableName"]);
+  return { db: { client: documentClient, tableName: env.tableName }, channels: digestChannelsFromEnv() };
+}
+
+/** Scheduled weekly: the leader digest to Slack and email (or their outbox files). */
+export function makeHandler(getDeps: () => DigestDeps) {
+  return middy(async () => {
+    const result = await sendDigest(getDeps());
+    logger.info("digest", { ...result });
+    if (result.failed.length && !result.delivered.length)
+      throw new Error(`digest delivery failed: ${result.failed.map((f) => f.error).join("; ")}`);
+    return result;
+  }).use(injectLambdaContext(logger));
+}
+
+export const handler = makeHandler(() => {
+  deps ??= defaultDeps();
+  return deps;
+});

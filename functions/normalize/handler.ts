@@ -1,0 +1,65 @@
+import {
+  BatchProcessor,
+  EventType,
+  type ParsedRecord,
+  processPartialResponse,
+} from "@aws-lambda-powertools/batch";
+import { parser } from "@aws-lambda-powertools/batch/parser";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { documentClient } from "#shared/aws/dynamodb";
+import { s3 } from "#shared/aws/s3";
+import { sqs } from "#shared/aws/sqs";
+import { maxUploadBytes, requireEnv } from "#shared/config";
+import { ObjectCreatedEvent } from "#shared/events";
+import { MetricUnit, observability } from "#shared/observability";
+import { type NormalizeDeps, normalizeScan } from "#shared/usecases/normalize-scan";
+
+const { logger, metrics } = observability("normalize");
+
+let deps: NormalizeDeps | undefined;
+function defaultDeps(): NormalizeDeps {
+  const env = requireEnv(["tableName", "bucketName", "correlateQueueUrl", "secretSalt"]);
+  return {
+    db: { client: documentClient, tableName: env.tableName },
+    bucket: { client: s3, bucketName: env.bucketName },
+    sqs,
+    correlateQueueUrl: env.correlateQueueUrl,
+    maxUploadBytes: maxUploadBytes(),
+    secretSalt: env.secretSalt,
+  };
+}
+
+/** S3 "Object Created" (via EventBridge → SQS) → one normalize use case call per record. */
+export function makeHandler(getDeps: () => NormalizeDeps) {
+  const processor = new BatchProcessor(EventType.SQS, {
+    parser,
+    innerSchema: ObjectCreatedEvent,
+    transformer: "json",
+    logger,
+  });
+  const recordHandler = async (record: ParsedRecord<SQSRecord, ObjectCreatedEvent>) => {
+    const detail = record.body.detail;
+    const result = await normalizeScan(getDeps(), {
+      bucket: detail.bucket.name,
+      key: detail.object.key,
+      size: detail.object.size,
+    });
+    logger.info("normalize", { ...result });
+    metrics.addMetric(`scans_${result.outcome}`, MetricUnit.Count, 1);
+    if (result.findings !== undefined)
+      metrics.addMetric("findings_normalized", MetricUnit.Count, result.findings);
+  };
+  return middy(async (event: SQSEvent, context: Context) =>
+    processPartialResponse(event, recordHandler, processor, { context }),
+  )
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
+
+export const handler = makeHandler(() => {
+  deps ??= defaultDeps();
+  return deps;
+});

@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * Environment variable names: the one list shared by infra (which sets them through the
+ * `bind*` helpers) and runtime (which reads them once at cold start).
+ */
+export const ENV = {
+  tableName: "ASPM_TABLE_NAME",
+  bucketName: "ASPM_BUCKET_NAME",
+  normalizeQueueUrl: "ASPM_NORMALIZE_QUEUE_URL",
+  correlateQueueUrl: "ASPM_CORRELATE_QUEUE_URL",
+  eventBusName: "ASPM_EVENT_BUS_NAME",
+  apiTokenSha256: "ASPM_API_TOKEN_SHA256",
+  secretSalt: "ASPM_SECRET_SALT",
+  maxUploadBytes: "ASPM_MAX_UPLOAD_BYTES",
+  trackedBranches: "ASPM_TRACKED_BRANCHES",
+  outboxDir: "ASPM_OUTBOX_DIR",
+  jiraBaseUrl: "ASPM_JIRA_BASE_URL",
+  jiraEmail: "ASPM_JIRA_EMAIL",
+  jiraApiToken: "ASPM_JIRA_API_TOKEN",
+  jiraProject: "ASPM_JIRA_PROJECT",
+  slackWebhookUrl: "ASPM_SLACK_WEBHOOK_URL",
+  emailFrom: "ASPM_EMAIL_FROM",
+  emailTo: "ASPM_EMAIL_TO",
+  contextFile: "ASPM_CONTEXT_FILE",
+  intelDir: "ASPM_INTEL_DIR",
+  kevUrl: "ASPM_KEV_URL",
+  epssUrl: "ASPM_EPSS_URL",
+} as const;
+
+export type EnvKey = keyof typeof ENV;
+
+const nonEmpty = z.string().min(1);
+
+/**
+ * Reads the named variables once, failing fast with every missing name in one message: a Lambda
+ * with a broken environment should die at cold start, not on the first record.
+ */
+export function requireEnv<K extends EnvKey>(
+  keys: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<K, string> {
+  const shape = Object.fromEntries(keys.map((k) => [ENV[k], nonEmpty]));
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) {
+    const missing = result.error.issues.map((i) => String(i.path[0]));
+    throw new Error(`missing configuration: ${missing.join(", ")}`);
+  }
+  const values = result.data as Record<string, string>;
+  return Object.fromEntries(keys.map((k) => [k, values[ENV[k]] ?? ""])) as Record<K, string>;
+}
+
+export function optionalEnv(key: EnvKey, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[ENV[key]];
+  return value ? value : undefined;
+}
+
+/** Default upload cap: 256 MiB compressed or plain; the presigned POST enforces it on AWS. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+
+export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = optionalEnv("maxUploadBytes", env);
+  const n = raw ? Number(raw) : DEFAULT_MAX_UPLOAD_BYTES;
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_UPLOAD_BYTES;
+}
+
+/** Branches whose scans change posture; the default branch names are always tracked. */
+export function trackedBranches(env: NodeJS.ProcessEnv = process.env): Set<string> {
+  const extra = (optionalEnv("trackedBranches", env) ?? "")
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return new Set(["main", "master", ...extra]);
+}

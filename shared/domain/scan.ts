@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { AppId } from "./app.ts";
+import { shortHash } from "./hash.ts";
+import { ScanCounts } from "./scan-counts.ts";
+
+export const ScanStatus = z.enum(["pending", "normalized", "processed", "failed"]);
+export type ScanStatus = z.infer<typeof ScanStatus>;
+
+export const Scan = z.object({
+  scanId: z.string(),
+  appId: AppId,
+  status: ScanStatus,
+  toolHint: z.string().optional(),
+  /** Format id forced at upload (`--format`), else detected. */
+  formatHint: z.string().optional(),
+  format: z.string().optional(),
+  tool: z.object({ name: z.string(), version: z.string().optional() }).optional(),
+  repo: z.string().optional(),
+  branch: z.string().optional(),
+  commit: z.string().optional(),
+  /** Commit (or scan) time given at upload: orders scans of one scope. */
+  commitTime: z.string().optional(),
+  /** What was scanned (image, path, URL); part of the scope. */
+  target: z.string().optional(),
+  tracked: z.boolean(),
+  scopeId: z.string().optional(),
+  lifecycle: z.enum(["applied", "stale", "untracked"]).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  rawBytes: z.number().optional(),
+  counts: ScanCounts.optional(),
+  /** For untracked (PR) scans: what the gate compares against the tracked baseline. */
+  gate: z
+    .object({
+      newFindings: z.number().int().nonnegative(),
+      newBySeverity: z.record(z.string(), z.number().int().nonnegative()),
+      fixedFindings: z.number().int().nonnegative(),
+    })
+    .optional(),
+  failure: z
+    .object({ reason: z.string(), stage: z.enum(["upload", "normalize", "correlate"]), at: z.string() })
+    .optional(),
+});
+export type Scan = z.infer<typeof Scan>;
+
+/**
+ * Scope = (app, tool, target, tracked branch): a scan replaces its scope's previous state. The
+ * id is a hash so that it fits keys; untracked branches map to their tracked baseline's scope.
+ */
+export function scopeIdOf(appId: string, toolName: string, target: string, branch: string): string {
+  return shortHash([appId, toolName.toLowerCase(), target, branch], 12);
+}

@@ -1,0 +1,162 @@
+import { normalizeEndpoint, packageKey } from "./correlation-key.ts";
+import type { Severity } from "./finding.ts";
+import { shortHash } from "./hash.ts";
+import { severityRank } from "./severity.ts";
+import type { Priority, TrackedFinding } from "./tracked-finding.ts";
+import { highestVersion, lowestVersion } from "./version.ts";
+
+/**
+ * Ticket groups (DESIGN §8): the unit of remediation, one ticket per fix, not per CVE.
+ * SCA: (app, package, the smallest version that fixes every member) — "upgrade X to Y closes N";
+ * SAST/IaC: (app, rule, file); secrets: one per secret; DAST: (app, rule, endpoint family).
+ */
+
+export interface TicketGroup {
+  groupId: string;
+  appId: string;
+  kind: "upgrade" | "code" | "config" | "secret" | "endpoint";
+  title: string;
+  /** The exact action: the upgrade, or the location to change. */
+  action: string;
+  members: string[];
+  severity: Severity;
+  priority: Priority;
+  dueAt?: string;
+  /** open while any member is open and actionable; done when all are resolved. */
+  status: "open" | "done";
+  /** Hash of everything a ticket shows: a change means the ticket needs an update. */
+  contentHash: string;
+}
+
+const PRIORITY_ORDER: Priority[] = ["P1", "P2", "P3", "P4"];
+
+function groupKeyOf(f: TrackedFinding): { key: string; kind: TicketGroup["kind"] } {
+  switch (f.category) {
+    case "sca":
+    case "container": {
+      // the fix version joins the key later, once every member of the package is known
+      const pkg = packageKey(f) ?? f.package?.name ?? f.rule.id;
+      return { key: `pkg|${pkg}`, kind: "upgrade" };
+    }
+    case "secret":
+      return { key: `secret|${f.secret?.hash ?? f.findingId}`, kind: "secret" };
+    case "dast": {
+      const endpoint = f.location.url
+        ? normalizeEndpoint(f.location.url).split("/").slice(0, 3).join("/")
+        : "";
+      return { key: `dast|${f.rule.id}|${endpoint}`, kind: "endpoint" };
+    }
+    case "iac":
+      return { key: `iac|${f.rule.id}|${f.location.file ?? f.location.resource ?? ""}`, kind: "config" };
+    case "sast":
+      return { key: `sast|${f.rule.id}|${f.location.file ?? ""}`, kind: "code" };
+  }
+}
+
+/** An open finding that tickets should carry: not excepted, not marked false positive, not suppressed by VEX. */
+export function isActionable(f: TrackedFinding): boolean {
+  if (f.status !== "open") return false;
+  if (
+    f.triage?.status === "false_positive" ||
+    f.triage?.status === "accepted_risk" ||
+    f.triage?.status === "wont_fix"
+  )
+    return false;
+  if (f.score?.suppressed) return false;
+  return true;
+}
+
+function priorityOf(f: TrackedFinding): Priority {
+  if (f.score) return f.score.priority;
+  const rank = severityRank(f.severity);
+  return rank >= 4 ? "P1" : rank === 3 ? "P2" : rank === 2 ? "P3" : "P4";
+}
+
+/**
+ * Groups an app's findings (open and resolved: a group whose members all resolved must reach
+ * `done`) into ticket groups. Pure and deterministic: the same findings give the same groups.
+ */
+export function groupFindings(appId: string, findings: readonly TrackedFinding[]): TicketGroup[] {
+  const buckets = new Map<string, { kind: TicketGroup["kind"]; members: TrackedFinding[] }>();
+  for (const f of findings) {
+    const { key, kind } = groupKeyOf(f);
+    const bucket = buckets.get(key) ?? { kind, members: [] };
+    bucket.members.push(f);
+    buckets.set(key, bucket);
+  }
+  const groups: TicketGroup[] = [];
+  for (const [key, bucket] of buckets) {
+    const open = bucket.members.filter(isActionable);
+    const shown = open.length ? open : bucket.members;
+    const first = shown[0];
+    if (!first) continue;
+    let action: string;
+    let title: string;
+    let groupKey = key;
+    if (bucket.kind === "upgrade") {
+      const earliestFixes = shown
+        .map((m) => lowestVersion(m.package?.fixedVersions ?? []))
+        .filter((v): v is string => !!v);
+      const target = highestVersion(earliestFixes);
+      const name = first.package?.name ?? first.rule.id;
+      const unfixable = shown.length - earliestFixes.length;
+      action = target
+        ? `Upgrade ${name} to ${target}`
+        : `No fixed version of ${name} is published yet; mitigate or replace it`;
+      title = target
+        ? `Upgrade ${name} to ${target} (closes ${shown.length} finding${shown.length === 1 ? "" : "s"})`
+        : `${name}: ${shown.length} vulnerabilit${shown.length === 1 ? "y" : "ies"} without a fix`;
+      if (unfixable && target)
+        action += ` (${unfixable} finding${unfixable === 1 ? " has" : "s have"} no fix yet)`;
+      groupKey = `${key}|${target ?? "nofix"}`;
+    } else if (bucket.kind === "secret") {
+      title = `Rotate and remove the ${first.rule.name ?? first.rule.id} secret in ${first.location.file ?? "the repository"}`;
+      action = `Revoke the secret (${first.secret?.preview ?? "redacted"}), then remove it from ${first.location.file ?? "the code"} and its history`;
+    } else if (bucket.kind === "endpoint") {
+      title = `${first.title} on ${first.location.url ? normalizeEndpoint(first.location.url) : "the application"}`;
+      action = `Fix ${first.rule.name ?? first.rule.id} on ${shown.length} endpoint${shown.length === 1 ? "" : "s"}`;
+    } else {
+      title = `${first.rule.name ?? first.title} in ${first.location.file ?? first.location.resource ?? "the code"}`;
+      action = `Fix ${shown.length} occurrence${shown.length === 1 ? "" : "s"} of ${first.rule.id} in ${first.location.file ?? first.location.resource ?? "the code"}`;
+    }
+    const severity = shown.reduce<Severity>(
+      (s, m) => (severityRank(m.severity) > severityRank(s) ? m.severity : s),
+      "info",
+    );
+    const priority =
+      shown.map(priorityOf).sort((a, b) => PRIORITY_ORDER.indexOf(a) - PRIORITY_ORDER.indexOf(b))[0] ?? "P4";
+    const dueAt = open
+      .map((m) => m.score?.dueAt)
+      .filter((d): d is string => !!d)
+      .sort()[0];
+    const members = bucket.members.map((m) => m.findingId).sort();
+    const status = open.length ? "open" : "done";
+    groups.push({
+      groupId: shortHash([appId, groupKey]),
+      appId,
+      kind: bucket.kind,
+      title,
+      action,
+      members,
+      severity,
+      priority,
+      ...(dueAt ? { dueAt } : {}),
+      status,
+      contentHash: shortHash(
+        [
+          title,
+          action,
+          open
+            .map((m) => m.findingId)
+            .sort()
+            .join(","),
+          priority,
+          dueAt ?? "",
+          status,
+        ],
+        12,
+      ),
+    });
+  }
+  return groups.sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+}

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { Category, Cvss, Location, PackageRef, SecretRef, Severity, VulnerabilityRef } from "./finding.ts";
+
+/**
+ * A finding as the system tracks it: one real problem in one app, with the scanners that see it
+ * (sources), its lifecycle, its score and the fields people own (triage). Provider fields are
+ * overwritten by scans; triage fields are never touched by correlation.
+ */
+
+export const FindingStatus = z.enum(["open", "resolved"]);
+export type FindingStatus = z.infer<typeof FindingStatus>;
+
+export const Source = z.object({
+  scopeId: z.string(),
+  tool: z.string(),
+  toolVersion: z.string().optional(),
+  ruleId: z.string(),
+  nativeId: z.string().optional(),
+  firstSeenAt: z.string(),
+  lastScanId: z.string(),
+  open: z.boolean(),
+  closedAt: z.string().optional(),
+});
+export type Source = z.infer<typeof Source>;
+
+export const AuditEvent = z.object({
+  at: z.string(),
+  actor: z.string(),
+  action: z.enum([
+    "opened",
+    "resolved",
+    "reopened",
+    "rescored",
+    "triaged",
+    "excepted",
+    "owner-changed",
+    "source-added",
+    "source-closed",
+  ]),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  reason: z.string().optional(),
+  scanId: z.string().optional(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+export const Factor = z.object({ name: z.string(), value: z.string(), effect: z.number() });
+export type Factor = z.infer<typeof Factor>;
+
+export const Priority = z.enum(["P1", "P2", "P3", "P4"]);
+export type Priority = z.infer<typeof Priority>;
+
+export const Score = z.object({
+  risk: z.number().min(0).max(100),
+  decision: z.enum(["Act", "Attend", "Track*", "Track"]),
+  priority: Priority,
+  dueAt: z.string(),
+  factors: z.array(Factor),
+  suppressed: z.object({ reason: z.string() }).optional(),
+});
+export type Score = z.infer<typeof Score>;
+
+export const Triage = z.object({
+  status: z.enum(["confirmed", "false_positive", "wont_fix", "accepted_risk"]).optional(),
+  owner: z.string().optional(),
+  note: z.string().max(2000).optional(),
+  by: z.string(),
+  at: z.string(),
+});
+export type Triage = z.infer<typeof Triage>;
+
+/** Provider view: what the scanners currently say (the highest-severity open observation wins). */
+export const ProviderView = z.object({
+  category: Category,
+  title: z.string(),
+  description: z.string().optional(),
+  severity: Severity,
+  rawSeverity: z.string().optional(),
+  rule: z.object({ id: z.string(), name: z.string().optional() }),
+  cvss: Cvss.optional(),
+  vulnerability: VulnerabilityRef.optional(),
+  cwes: z.array(z.string()),
+  package: PackageRef.optional(),
+  location: Location,
+  secret: SecretRef.optional(),
+  reachability: z.enum(["reachable", "unreachable", "unknown"]).optional(),
+  vex: z
+    .object({ state: z.string(), justification: z.string().optional(), detail: z.string().optional() })
+    .optional(),
+  exploit: z.enum(["active", "poc", "none"]).optional(),
+  suppressedByTool: z.boolean().optional(),
+  remediation: z.string().optional(),
+  references: z.array(z.string()),
+});
+export type ProviderView = z.infer<typeof ProviderView>;
+
+export const TrackedFinding = ProviderView.extend({
+  findingId: z.string(),
+  appId: z.string(),
+  /** Canonical vulnerability id (a CVE when known): the by-CVE index key. */
+  cve: z.string().optional(),
+  correlationKey: z.string(),
+  status: FindingStatus,
+  firstSeenAt: z.string(),
+  resolvedAt: z.string().optional(),
+  reopenCount: z.number().int().nonnegative(),
+  sources: z.record(z.string(), Source),
+  contentHash: z.string(),
+  team: z.string(),
+  score: Score.optional(),
+  triage: Triage.optional(),
+  history: z.array(AuditEvent),
+});
+export type TrackedFinding = z.infer<typeof TrackedFinding>;
+
+/** Keeps the audit trail on the item bounded; the oldest events go first. */
+export const HISTORY_LIMIT = 50;

@@ -1,0 +1,63 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+
+/** What every object access needs: the client and the bucket. */
+export interface BucketRef {
+  client: S3Client;
+  bucketName: string;
+}
+
+export class ObjectTooLargeError extends Error {
+  override readonly name = "ObjectTooLargeError";
+}
+
+export async function headObjectSize(bucket: BucketRef, key: string): Promise<number | undefined> {
+  try {
+    const out = await bucket.client.send(new HeadObjectCommand({ Bucket: bucket.bucketName, Key: key }));
+    return out.ContentLength;
+  } catch (error) {
+    if (error instanceof Error && (error.name === "NotFound" || error.name === "NoSuchKey")) return undefined;
+    throw error;
+  }
+}
+
+/** Reads an object whole, refusing anything above `maxBytes` before downloading it. */
+export async function getObjectBytes(bucket: BucketRef, key: string, maxBytes: number): Promise<Uint8Array> {
+  const out = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.bucketName, Key: key }));
+  if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
+    out.Body?.transformToWebStream()
+      .cancel()
+      .catch(() => undefined);
+    throw new ObjectTooLargeError(
+      `object ${key} is ${out.ContentLength} bytes, above the ${maxBytes} byte cap`,
+    );
+  }
+  if (!out.Body) throw new Error(`object ${key} has no body`);
+  const bytes = await out.Body.transformToByteArray();
+  if (bytes.byteLength > maxBytes)
+    throw new ObjectTooLargeError(`object ${key} is above the ${maxBytes} byte cap`);
+  return bytes;
+}
+
+export async function putJsonGz(bucket: BucketRef, key: string, value: unknown): Promise<number> {
+  const body = gzipSync(Buffer.from(JSON.stringify(value)), { level: 6 });
+  await bucket.client.send(
+    new PutObjectCommand({
+      Bucket: bucket.bucketName,
+      Key: key,
+      Body: body,
+      ContentType: "application/json",
+      ContentEncoding: "gzip",
+    }),
+  );
+  return body.byteLength;
+}
+
+/** Reads a gzipped JSON object we wrote ourselves; the caller validates the shape with zod. */
+export async function getJsonGz(bucket: BucketRef, key: string): Promise<unknown> {
+  const out = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.bucketName, Key: key }));
+  if (!out.Body) throw new Error(`object ${key} has no body`);
+  const bytes = await out.Body.transformToByteArray();
+  const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : Buffer.from(bytes);
+  return JSON.parse(plain.toString("utf8"));
+}

@@ -1,0 +1,95 @@
+/**
+ * The single table: attribute names, index names and key builders, shared by infra (which creates
+ * the table) and runtime (which reads and writes it). Every key in the system is built here.
+ */
+
+export const ATTR = {
+  pk: "pk",
+  sk: "sk",
+  gsi1pk: "gsi1pk",
+  gsi1sk: "gsi1sk",
+  gsi2pk: "gsi2pk",
+  gsi2sk: "gsi2sk",
+  expiresAt: "expiresAt",
+} as const;
+
+export const INDEX = { gsi1: "gsi1", gsi2: "gsi2" } as const;
+
+/** Table shape for CreateTable (local stack) and the CDK construct: one definition, no drift. */
+export const TABLE_DEFINITION = {
+  partitionKey: ATTR.pk,
+  sortKey: ATTR.sk,
+  ttlAttribute: ATTR.expiresAt,
+  globalSecondaryIndexes: [
+    { indexName: INDEX.gsi1, partitionKey: ATTR.gsi1pk, sortKey: ATTR.gsi1sk },
+    { indexName: INDEX.gsi2, partitionKey: ATTR.gsi2pk, sortKey: ATTR.gsi2sk },
+  ],
+} as const;
+
+/** Zero-padded so that lexicographic order is numeric order. */
+export function pad(n: number, width: number): string {
+  return String(Math.max(0, Math.floor(n))).padStart(width, "0");
+}
+
+/** Higher risk sorts first in an ascending index: store 100 - risk. */
+export function riskSortKey(risk: number, findingId: string): string {
+  return `${pad(100 - Math.min(100, Math.max(0, Math.round(risk))), 3)}#${findingId}`;
+}
+
+export const keys = {
+  app: (appId: string) => ({ pk: `APP#${appId}`, sk: "APP" }),
+  appsIndex: (appId: string) => ({ gsi1pk: "APPS", gsi1sk: appId }),
+  scan: (scanId: string) => ({ pk: `SCAN#${scanId}`, sk: "SCAN" }),
+  scansOfAppIndex: (appId: string, createdAt: string, scanId: string) => ({
+    gsi1pk: `APP#${appId}#SCANS`,
+    gsi1sk: `${createdAt}#${scanId}`,
+  }),
+  finding: (appId: string, findingId: string) => ({ pk: `APP#${appId}`, sk: `FINDING#${findingId}` }),
+  findingPrefix: "FINDING#",
+  /** Sparse: only open findings carry it. */
+  openByTeamIndex: (team: string, risk: number, findingId: string) => ({
+    gsi1pk: `TEAM#${team}#OPEN`,
+    gsi1sk: riskSortKey(risk, findingId),
+  }),
+  byCveIndex: (cve: string, appId: string, findingId: string) => ({
+    gsi2pk: `CVE#${cve}`,
+    gsi2sk: `APP#${appId}#${findingId}`,
+  }),
+  /** Commit point of an app's correlation state (see shared/store/app-state.ts). */
+  appState: (appId: string) => ({ pk: `APP#${appId}`, sk: "STATE" }),
+  scope: (appId: string, scopeId: string) => ({ pk: `APP#${appId}`, sk: `SCOPE#${scopeId}` }),
+  scopePrefix: "SCOPE#",
+  ticketGroup: (appId: string, groupId: string) => ({ pk: `APP#${appId}`, sk: `TICKET#${groupId}` }),
+  ticketPrefix: "TICKET#",
+  /** Sparse: only groups whose desired state differs from what Jira last got. */
+  ticketsToSyncIndex: (groupId: string) => ({ gsi1pk: "TICKETS#SYNC", gsi1sk: groupId }),
+  exception: (exceptionId: string) => ({ pk: `EXCEPTION#${exceptionId}`, sk: "EXCEPTION" }),
+  exceptionsByExpiryIndex: (state: string, expiresAt: string, exceptionId: string) => ({
+    gsi1pk: `EXCEPTIONS#${state}`,
+    gsi1sk: `${expiresAt}#${exceptionId}`,
+  }),
+  posture: (scopeKind: "app" | "team" | "org", scopeId: string, date: string) => ({
+    pk: `POSTURE#${scopeKind}#${scopeId}`,
+    sk: date,
+  }),
+  intel: (cve: string) => ({ pk: `INTEL#${cve}`, sk: "INTEL" }),
+  intelMeta: () => ({ pk: "INTEL", sk: "META" }),
+  token: (tokenSha256: string) => ({ pk: `TOKEN#${tokenSha256}`, sk: "TOKEN" }),
+  team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
+  teamsIndex: (teamId: string) => ({ gsi1pk: "TEAMS", gsi1sk: teamId }),
+  webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: "WEBHOOK" }),
+} as const;
+
+/** S3 object keys, built in one place like the table keys. */
+export const objectKeys = {
+  raw: (appId: string, scanId: string) => `raw/${appId}/${scanId}`,
+  normalized: (appId: string, scanId: string) => `normalized/${appId}/${scanId}.json.gz`,
+  appState: (appId: string, scanId: string) => `state/${appId}/${scanId}.json.gz`,
+  intelSnapshot: (name: string, date: string) => `intel/${name}/${date}`,
+} as const;
+
+/** Parses `raw/{app}/{scanId}` back into its parts; anything else is not ours to process. */
+export function parseRawKey(key: string): { appId: string; scanId: string } | undefined {
+  const match = /^raw\/([a-z0-9][a-z0-9._-]{0,99})\/([A-Za-z0-9_-]{10,64})$/.exec(key);
+  return match?.[1] && match[2] ? { appId: match[1], scanId: match[2] } : undefined;
+}

@@ -1,0 +1,319 @@
+import type { EventPublisher } from "#shared/bus";
+import { mapConcurrent } from "#shared/concurrency";
+import {
+  type FindingChange,
+  mergedSeverity,
+  type Observed,
+  planCorrelation,
+  type ScanInput,
+} from "#shared/domain/correlate";
+import { NormalizedReport } from "#shared/domain/finding";
+import type { IntelSnapshot } from "#shared/domain/intel";
+import type { RiskPolicy } from "#shared/domain/risk-policy";
+import type { ScanCounts } from "#shared/domain/scan-counts";
+import type { Score, Source, TrackedFinding } from "#shared/domain/tracked-finding";
+import { DETAIL_TYPES } from "#shared/events";
+import { beginStateCommit, finishStateCommit, loadBaseState } from "#shared/store/app-state-store";
+import { getApp, touchAppScan } from "#shared/store/app-store";
+import { type BucketRef, getJsonGz } from "#shared/store/blob-store";
+import {
+  closeSource,
+  putFindingIfAbsent,
+  putNewFindings,
+  resolveFinding,
+  updateFromObservation,
+} from "#shared/store/finding-store";
+import { getScan, transitionScan } from "#shared/store/scan-store";
+import { objectKeys } from "#shared/store/table";
+import type { TableRef } from "#shared/store/table-ref";
+import { appContextOf, scoreView } from "./scoring.ts";
+
+type Scorer = (view: Observed["view"], firstSeenAt: string) => Score;
+
+export interface CorrelateDeps {
+  db: TableRef;
+  bucket: BucketRef;
+  events: EventPublisher;
+  /** The current intel snapshot (cached per container); absent before the first intel run. */
+  intel?: () => Promise<IntelSnapshot | undefined>;
+  policy?: RiskPolicy;
+  /** For tests: fail after this many finding writes, to prove a retry converges. */
+  crashAfterWrites?: number;
+}
+
+export interface CorrelateResult {
+  outcome: "processed" | "skipped";
+  reason?: string;
+  lifecycle?: string;
+  counts?: ScanCounts;
+  writes?: { puts: number; updates: number };
+}
+
+export class InjectedCrash extends Error {
+  override readonly name = "InjectedCrash";
+}
+
+const EVENT_CHUNK = 200;
+const WRITE_CONCURRENCY = 16;
+
+function source(o: Observed, scan: ScanInput): Source {
+  return {
+    scopeId: scan.scopeId,
+    tool: scan.tool.name,
+    ...(scan.tool.version ? { toolVersion: scan.tool.version } : {}),
+    ruleId: o.ruleId,
+    ...(o.nativeId ? { nativeId: o.nativeId } : {}),
+    firstSeenAt: scan.at,
+    lastScanId: scan.scanId,
+    open: true,
+  };
+}
+
+function chunked<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Correlates one normalized scan into the app's findings (DESIGN §6). Safe to run any number of
+ * times for the same scan: a processed scan is a no-op, and a crashed attempt is replayed from the
+ * same base state with conditional creates, converging on the same final state.
+ */
+export async function correlateScan(deps: CorrelateDeps, scanId: string): Promise<CorrelateResult> {
+  const scan = await getScan(deps.db, scanId);
+  if (!scan) return { outcome: "skipped", reason: "no such scan" };
+  if (scan.status === "processed" || scan.status === "failed")
+    return { outcome: "skipped", reason: `already ${scan.status}` };
+  if (scan.status !== "normalized" || !scan.tool || !scan.scopeId)
+    return { outcome: "skipped", reason: `scan is ${scan.status}` };
+
+  const report = NormalizedReport.parse(
+    await getJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId)),
+  );
+  const app = await getApp(deps.db, scan.appId);
+  const team = app?.team ?? "unowned";
+  const context = appContextOf(scan.appId, app);
+  const intel = await deps.intel?.();
+  const now = new Date();
+  const scorer: Scorer = (view, firstSeenAt) =>
+    scoreView(view, firstSeenAt, context, intel, deps.policy, now);
+  const input: ScanInput = {
+    appId: scan.appId,
+    scanId: scan.scanId,
+    scopeId: scan.scopeId,
+    tool: scan.tool,
+    target: scan.target ?? "default",
+    branch: scan.branch ?? "main",
+    tracked: scan.tracked,
+    commitTime: scan.commitTime ?? scan.createdAt,
+    // deterministic per scan, so a replayed plan stamps the same times
+    at: scan.createdAt,
+  };
+
+  const loaded = await loadBaseState(deps.db, deps.bucket, scan.appId, scan.scanId);
+  const plan = planCorrelation(loaded.base, input, report.findings);
+
+  let writes = { puts: 0, updates: 0 };
+  if (plan.lifecycle === "applied") {
+    const stateKey = loaded.alreadyCommitted
+      ? undefined
+      : await beginStateCommit(
+          deps.db,
+          deps.bucket,
+          scan.appId,
+          loaded.pointer,
+          scan.scanId,
+          plan.next,
+          input.at,
+        );
+    writes = await applyChanges(deps, scorer, plan.changes, plan.next, input, team, loaded.uncertain);
+    if (stateKey) await finishStateCommit(deps.db, scan.appId, loaded.pointer, scan.scanId, stateKey);
+    await publishChanges(deps.events, plan.changes, input);
+  }
+
+  const lifecycle = plan.lifecycle === "replay" ? "applied" : plan.lifecycle;
+  await deps.events.publish([
+    {
+      detailType: DETAIL_TYPES.scanProcessed,
+      detail: { scanId, appId: scan.appId, lifecycle, counts: plan.counts },
+    },
+  ]);
+  await transitionScan(deps.db, scanId, ["normalized"], {
+    status: "processed",
+    lifecycle,
+    counts: plan.counts,
+    ...(plan.gate ? { gate: plan.gate } : {}),
+    updatedAt: new Date().toISOString(),
+  });
+  if (plan.lifecycle === "applied") await touchAppScan(deps.db, scan.appId, input.at);
+  return { outcome: "processed", lifecycle, counts: plan.counts, writes };
+}
+
+async function applyChanges(
+  deps: CorrelateDeps,
+  scorer: Scorer,
+  changes: FindingChange[],
+  next: ReturnType<typeof planCorrelation>["next"],
+  scan: ScanInput,
+  team: string,
+  uncertain: boolean,
+): Promise<{ puts: number; updates: number }> {
+  let budget = deps.crashAfterWrites ?? Number.POSITIVE_INFINITY;
+  const spend = (n: number) => {
+    budget -= n;
+    if (budget < 0) throw new InjectedCrash("injected crash between finding writes");
+  };
+  const scoreOf = (o: Observed, firstSeenAt: string) => scorer(o.view, firstSeenAt);
+
+  const created: TrackedFinding[] = [];
+  const rest: FindingChange[] = [];
+  for (const change of changes) {
+    if (change.kind === "created" && change.observed) {
+      const o = change.observed;
+      const score = scoreOf(o, change.firstSeenAt);
+      created.push({
+        ...o.view,
+        findingId: o.findingId,
+        appId: scan.appId,
+        ...(o.cve ? { cve: o.cve } : {}),
+        correlationKey: o.key,
+        status: "open",
+        firstSeenAt: change.firstSeenAt,
+        reopenCount: 0,
+        sources: { [scan.scopeId]: source(o, scan) },
+        contentHash: o.contentHash,
+        team,
+        ...(score ? { score } : {}),
+        history: [
+          {
+            at: scan.at,
+            actor: "system",
+            action: "opened",
+            to: "open",
+            reason: `first seen by ${scan.tool.name}`,
+            scanId: scan.scanId,
+          },
+        ],
+      });
+    } else {
+      rest.push(change);
+    }
+  }
+
+  let puts = 0;
+  let updates = 0;
+  if (!uncertain) {
+    // first sightings in bulk: 25 items per request, the cheapest way to land a first ingest
+    for (const batch of chunked(created, 500)) {
+      spend(batch.length);
+      await putNewFindings(deps.db, batch);
+      puts += batch.length;
+    }
+  } else {
+    await mapConcurrent(created, WRITE_CONCURRENCY, async (finding) => {
+      spend(1);
+      if (await putFindingIfAbsent(deps.db, finding)) puts++;
+      else {
+        const o = changes.find((c) => c.findingId === finding.findingId)?.observed;
+        if (o) await updateFromObservation(deps.db, observationUpdate(o, scan, team, finding.score, next));
+        updates++;
+      }
+    });
+  }
+
+  await mapConcurrent(rest, WRITE_CONCURRENCY, async (change) => {
+    spend(1);
+    updates++;
+    const o = change.observed;
+    switch (change.kind) {
+      case "reopened":
+      case "joined":
+      case "updated":
+        if (!o) return;
+        await updateFromObservation(deps.db, {
+          ...observationUpdate(o, scan, team, scoreOf(o, change.firstSeenAt), next),
+          ...(change.kind === "reopened"
+            ? {
+                reopen: {
+                  at: scan.at,
+                  actor: "system",
+                  action: "reopened",
+                  from: "resolved",
+                  to: "open",
+                  reason: `seen again by ${scan.tool.name}`,
+                  scanId: scan.scanId,
+                },
+              }
+            : {}),
+        });
+        return;
+      case "source-closed":
+        await closeSource(deps.db, scan.appId, change.findingId, scan.scopeId, scan.at);
+        return;
+      case "resolved":
+        await resolveFinding(deps.db, scan.appId, change.findingId, scan.scopeId, {
+          at: scan.at,
+          actor: "system",
+          action: "resolved",
+          from: "open",
+          to: "resolved",
+          reason: `no longer reported by ${scan.tool.name}`,
+          scanId: scan.scanId,
+        });
+        return;
+      case "created":
+        return;
+    }
+  });
+  return { puts, updates };
+}
+
+function observationUpdate(
+  o: Observed,
+  scan: ScanInput,
+  team: string,
+  score: Score | undefined,
+  next: ReturnType<typeof planCorrelation>["next"],
+) {
+  return {
+    appId: scan.appId,
+    findingId: o.findingId,
+    view: { ...o.view, severity: mergedSeverity(next, o.findingId) ?? o.view.severity },
+    ...(o.cve ? { cve: o.cve } : {}),
+    contentHash: o.contentHash,
+    correlationKey: o.key,
+    source: source(o, scan),
+    team,
+    ...(score ? { score } : {}),
+  };
+}
+
+async function publishChanges(
+  events: EventPublisher,
+  changes: FindingChange[],
+  scan: ScanInput,
+): Promise<void> {
+  const byType: Array<[string, FindingChange[]]> = [
+    [DETAIL_TYPES.findingsOpened, changes.filter((c) => c.kind === "created")],
+    [DETAIL_TYPES.findingsReopened, changes.filter((c) => c.kind === "reopened")],
+    [DETAIL_TYPES.findingsResolved, changes.filter((c) => c.kind === "resolved")],
+  ];
+  const batch: Array<{ detailType: string; detail: unknown }> = [];
+  for (const [detailType, list] of byType) {
+    for (const chunk of chunked(list, EVENT_CHUNK)) {
+      batch.push({
+        detailType,
+        detail: {
+          appId: scan.appId,
+          scanId: scan.scanId,
+          findings: chunk.map((c) => ({
+            id: c.findingId,
+            ...(c.observed ? { severity: c.observed.view.severity } : {}),
+          })),
+        },
+      });
+    }
+  }
+  if (batch.length) await events.publish(batch);
+}

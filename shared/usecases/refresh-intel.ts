@@ -1,0 +1,162 @@
+import type { EventPublisher } from "#shared/bus";
+import type { App } from "#shared/domain/app";
+import {
+  diffIntel,
+  type IntelSnapshot,
+  intelMetadata,
+  parseEpssCsv,
+  parseEpssGzip,
+  parseKevCatalog,
+} from "#shared/domain/intel";
+import { DEFAULT_RISK_POLICY, type RiskPolicy } from "#shared/domain/risk-policy";
+import type { Score } from "#shared/domain/tracked-finding";
+import { DETAIL_TYPES } from "#shared/events";
+import { getApp } from "#shared/store/app-store";
+import type { BucketRef } from "#shared/store/blob-store";
+import { listFindingsByCve, rescoreFinding } from "#shared/store/finding-store";
+import { clearIntelCache, loadIntel, saveIntel } from "#shared/store/intel-store";
+import type { TableRef } from "#shared/store/table-ref";
+import { appContextOf, scoreView } from "./scoring.ts";
+
+/** Where the feeds come from: files (tests, the local stack) or URLs (the daily job on AWS). */
+export interface IntelSource {
+  kev(): Promise<string>;
+  /** The EPSS CSV, plain or gzipped bytes. */
+  epss(): Promise<Uint8Array>;
+}
+
+export interface IntelDeps {
+  db: TableRef;
+  bucket: BucketRef;
+  events: EventPublisher;
+  source: IntelSource;
+  policy?: RiskPolicy;
+  now?: () => Date;
+}
+
+export interface IntelResult {
+  kev: "updated" | "kept-previous";
+  epss: "updated" | "kept-previous";
+  errors: string[];
+  changedCves: number;
+  findingsChecked: number;
+  findingsRescored: number;
+  priorityChanges: number;
+  metadata: ReturnType<typeof intelMetadata>;
+}
+
+function sameScore(a: Score | undefined, b: Score): boolean {
+  return (
+    !!a && a.risk === b.risk && a.priority === b.priority && a.dueAt === b.dueAt && a.decision === b.decision
+  );
+}
+
+/**
+ * Daily intel (DESIGN §7): fetch KEV and EPSS, keep the previous snapshot for any feed that fails
+ * (an outage never wipes intel), store the new snapshot, and rescore only the findings that carry
+ * a CVE whose KEV membership or EPSS band changed, found through the by-CVE index.
+ */
+export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
+  const now = (deps.now ?? (() => new Date()))();
+  const policy = deps.policy ?? DEFAULT_RISK_POLICY;
+  const previous: IntelSnapshot = (await loadIntel(deps.bucket)) ?? {};
+  const next: IntelSnapshot = { ...previous };
+  const errors: string[] = [];
+  let kev: IntelResult["kev"] = "kept-previous";
+  let epss: IntelResult["epss"] = "kept-previous";
+  try {
+    next.kev = parseKevCatalog(await deps.source.kev());
+    kev = "updated";
+  } catch (error) {
+    errors.push(`KEV: ${(error as Error).message}`);
+  }
+  try {
+    const bytes = await deps.source.epss();
+    next.epss =
+      bytes[0] === 0x1f && bytes[1] === 0x8b
+        ? await parseEpssGzip(bytes)
+        : parseEpssCsv(Buffer.from(bytes).toString("utf8"));
+    epss = "updated";
+  } catch (error) {
+    errors.push(`EPSS: ${(error as Error).message}`);
+  }
+  if (kev === "updated" || epss === "updated") {
+    await saveIntel(deps.bucket, next, now.toISOString().slice(0, 10));
+    clearIntelCache();
+  }
+
+  const changes = diffIntel(previous, next, policy);
+  const apps = new Map<string, App | undefined>();
+  const priorityChanges: Array<{
+    appId: string;
+    id: string;
+    priority: string;
+    previousPriority?: string;
+    severity: string;
+  }> = [];
+  let checked = 0;
+  let rescored = 0;
+  for (const change of changes) {
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await listFindingsByCve(deps.db, change.cve, 100, cursor);
+      for (const finding of page.findings) {
+        checked++;
+        if (!apps.has(finding.appId)) apps.set(finding.appId, await getApp(deps.db, finding.appId));
+        const score = scoreView(
+          finding,
+          finding.firstSeenAt,
+          appContextOf(finding.appId, apps.get(finding.appId)),
+          next,
+          policy,
+          now,
+        );
+        if (sameScore(finding.score, score)) continue;
+        await rescoreFinding(deps.db, finding, score, {
+          at: now.toISOString(),
+          actor: "system",
+          action: "rescored",
+          from: finding.score?.priority,
+          to: score.priority,
+          reason: change.reasons.join(", "),
+        });
+        rescored++;
+        if (finding.score?.priority !== score.priority) {
+          priorityChanges.push({
+            appId: finding.appId,
+            id: finding.findingId,
+            priority: score.priority,
+            ...(finding.score ? { previousPriority: finding.score.priority } : {}),
+            severity: finding.severity,
+          });
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  const byApp = new Map<string, typeof priorityChanges>();
+  for (const c of priorityChanges) byApp.set(c.appId, [...(byApp.get(c.appId) ?? []), c]);
+  const events = [...byApp].map(([appId, list]) => ({
+    detailType: DETAIL_TYPES.findingsRescored,
+    detail: {
+      appId,
+      findings: list.map(({ id, priority, previousPriority, severity }) => ({
+        id,
+        priority,
+        severity,
+        ...(previousPriority ? { previousPriority } : {}),
+      })),
+    },
+  }));
+  if (events.length) await deps.events.publish(events);
+  return {
+    kev,
+    epss,
+    errors,
+    changedCves: changes.length,
+    findingsChecked: checked,
+    findingsRescored: rescored,
+    priorityChanges: priorityChanges.length,
+    metadata: intelMetadata(next),
+  };
+}
