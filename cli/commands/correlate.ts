@@ -122,6 +122,10 @@ export async function correlateCommand(
           f.title = o.view.title;
         }
         findings.set(o.findingId, f);
+      } else if (change.kind === "merged" && existing && change.into) {
+        existing.status = "resolved";
+        const survivor = findings.get(change.into);
+        if (survivor) survivor.sources = [...survivor.sources, ...existing.sources];
       } else if (existing) {
         for (const s of existing.sources)
           if (s.file === files[i - 1] || s.tool === report.tool.name) s.open = false;
@@ -132,10 +136,10 @@ export async function correlateCommand(
   if (scored)
     for (const f of findings.values()) f.score = scoreView(f.view, f.firstSeenAt, app, intel, undefined, now);
 
-  const list = [...findings.values()].sort(
-    (a, b) => (b.score?.risk ?? 0) - (a.score?.risk ?? 0) || a.id.localeCompare(b.id),
-  );
-  const unique = list.filter((f) => f.status === "open").length;
+  const list = [...findings.values()]
+    .filter((f) => f.status === "open")
+    .sort((a, b) => (b.score?.risk ?? 0) - (a.score?.risk ?? 0) || a.id.localeCompare(b.id));
+  const unique = list.length;
   if (options.json) {
     io.out(
       JSON.stringify({

@@ -33,8 +33,9 @@ export const FindingState = z.object({
   c: z.string().optional(),
   f: z.string().optional(),
   l: z.number().optional(),
-  /** SCA only: the vulnerability id this finding was keyed on. */
+  /** SCA only: the vulnerability id this finding was keyed on, and its key (to re-key on a learned alias). */
   v: z.string().optional(),
+  k: z.string().optional(),
 });
 export type FindingState = z.infer<typeof FindingState>;
 

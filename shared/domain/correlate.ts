@@ -50,7 +50,14 @@ export interface Observed {
   ruleId: string;
 }
 
-export type ChangeKind = "created" | "reopened" | "joined" | "updated" | "source-closed" | "resolved";
+export type ChangeKind =
+  | "created"
+  | "reopened"
+  | "joined"
+  | "updated"
+  | "source-closed"
+  | "resolved"
+  | "merged";
 
 export interface FindingChange {
   kind: ChangeKind;
@@ -59,6 +66,8 @@ export interface FindingChange {
   observed?: Observed;
   /** First seen of the finding (kept across resolve/reopen). */
   firstSeenAt: string;
+  /** For `merged`: the finding this one turned out to duplicate. */
+  into?: string;
 }
 
 export interface CorrelationPlan {
@@ -239,14 +248,20 @@ export function observe(
 
     const view = providerView(f);
     const rank = severityRank(f.severity);
+    const contentHash = contentHashOf(view);
     const existing = byId.get(id);
-    if (!existing || rank > existing.severityRank) {
+    // the worst observation represents the finding; ties break on content so input order never matters
+    if (
+      !existing ||
+      rank > existing.severityRank ||
+      (rank === existing.severityRank && contentHash < existing.contentHash)
+    ) {
       byId.set(id, {
         findingId: id,
         key,
         cve,
         view,
-        contentHash: contentHashOf(view),
+        contentHash,
         severityRank: rank,
         nativeId: f.toolId,
         ruleId: f.rule.id,
@@ -271,7 +286,10 @@ function findingStateFor(o: Observed, toolName: string, firstSeen: string, root?
       };
     }
   }
-  if (o.cve) return { ...base, v: o.cve };
+  if (o.view.category === "sca" || o.view.category === "container") {
+    const v = o.key.slice(0, o.key.indexOf("|"));
+    return { ...base, v, k: o.key };
+  }
   return base;
 }
 
@@ -374,7 +392,54 @@ export function planCorrelation(
     lastCommitTime: scan.commitTime ?? scope?.lastCommitTime,
     findings: manifest,
   };
+  mergeLearnedAliases(state, next, scan.appId, changes);
   return { lifecycle: "applied", counts, changes, next, observed };
+}
+
+/**
+ * When a scan teaches us that a GHSA/OSV id is a CVE, a finding first keyed on the alias and a
+ * finding keyed on the CVE for the same package are one problem: the alias-keyed one is merged
+ * into the other (marked resolved-as-merged, its scopes now list the survivor). The moved manifest
+ * entries get an empty hash, so each of those scopes' next scan writes its source to the survivor.
+ */
+function mergeLearnedAliases(
+  before: AppState,
+  next: AppState,
+  appId: string,
+  changes: FindingChange[],
+): void {
+  const learned = Object.entries(next.aliases).filter(([alias]) => !before.aliases[alias]);
+  if (!learned.length) return;
+  const byVuln = new Map<string, string[]>();
+  for (const [id, f] of Object.entries(next.findings)) {
+    if (f.st !== "o" || !f.v || !f.k) continue;
+    byVuln.set(f.v, [...(byVuln.get(f.v) ?? []), id]);
+  }
+  for (const [alias, cve] of learned) {
+    for (const id of byVuln.get(alias) ?? []) {
+      const f = next.findings[id];
+      if (!f?.k) continue;
+      const natural = findingIdOf(appId, f.cat, `${cve}${f.k.slice(f.k.indexOf("|"))}`);
+      const target = next.links[natural] ?? natural;
+      const survivor = next.findings[target];
+      if (target === id || !survivor) {
+        if (target !== id) next.links[natural] = id;
+        continue;
+      }
+      for (const [scopeId, scope] of Object.entries(next.scopes)) {
+        const entry = scope.findings[id];
+        if (!entry) continue;
+        const findings = { ...scope.findings };
+        delete findings[id];
+        findings[target] ??= ["", entry[1]];
+        next.scopes[scopeId] = { ...scope, findings };
+      }
+      next.findings[id] = { ...f, st: "r" };
+      next.links[id] = target;
+      if (f.fs < survivor.fs) next.findings[target] = { ...survivor, fs: f.fs };
+      changes.push({ kind: "merged", findingId: id, into: target, firstSeenAt: f.fs });
+    }
+  }
 }
 
 /** The highest severity any open scope reports for a finding (sources disagree; the worst counts). */

@@ -348,7 +348,13 @@ export async function getFindings(
 }
 
 export function parseFinding(item: Record<string, unknown>): TrackedFinding {
-  const { teamKey: _t, ownerOverride: _o, ownerOverrideKey: _ok, ...rest } = withoutKeys(item);
+  const {
+    teamKey: _t,
+    ownerOverride: _o,
+    ownerOverrideKey: _ok,
+    mergedInto: _m,
+    ...rest
+  } = withoutKeys(item);
   return TrackedFinding.parse(rest);
 }
 
@@ -374,4 +380,37 @@ export async function rescoreFinding(
       },
     }),
   );
+}
+
+/** A duplicate discovered late (an alias learned after both were seen): resolved as merged, once. */
+export async function mergeFinding(
+  db: TableRef,
+  appId: string,
+  findingId: string,
+  into: string,
+  event: AuditEvent,
+): Promise<boolean> {
+  try {
+    await db.client.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: keys.finding(appId, findingId),
+        UpdateExpression:
+          "SET #status = :resolved, resolvedAt = :at, mergedInto = :into, #history = list_append(#history, :events) REMOVE gsi1pk, gsi1sk",
+        ConditionExpression: "#status = :open",
+        ExpressionAttributeNames: { "#status": "status", "#history": "history" },
+        ExpressionAttributeValues: {
+          ":resolved": "resolved",
+          ":open": "open",
+          ":at": event.at,
+          ":into": into,
+          ":events": [event],
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
 }

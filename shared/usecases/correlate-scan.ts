@@ -18,6 +18,7 @@ import { getApp, touchAppScan } from "#shared/store/app-store";
 import { type BucketRef, getJsonGz } from "#shared/store/blob-store";
 import {
   closeSource,
+  mergeFinding,
   putFindingIfAbsent,
   putNewFindings,
   resolveFinding,
@@ -259,6 +260,17 @@ async function applyChanges(
           from: "open",
           to: "resolved",
           reason: `no longer reported by ${scan.tool.name}`,
+          scanId: scan.scanId,
+        });
+        return;
+      case "merged":
+        await mergeFinding(deps.db, scan.appId, change.findingId, change.into ?? "", {
+          at: scan.at,
+          actor: "system",
+          action: "resolved",
+          from: "open",
+          to: "resolved",
+          reason: `merged into ${change.into}: ${scan.tool.name} showed both ids name one vulnerability`,
           scanId: scan.scanId,
         });
         return;
