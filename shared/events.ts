@@ -84,12 +84,6 @@ export function rawUploadCreatedPattern(bucketName: string): EventPattern {
   };
 }
 
-/** Rule: findings that open, reopen or change priority wake the ticket reconciler early. */
-export const findingsChangedPattern: EventPattern = {
-  source: [DOMAIN_SOURCE],
-  "detail-type": [DETAIL_TYPES.findingsOpened, DETAIL_TYPES.findingsReopened, DETAIL_TYPES.findingsRescored],
-};
-
 /** Scheduled jobs, as data: infra renders them as EventBridge Scheduler expressions, the local stack as timers. */
 export type Schedule =
   | { kind: "rate"; minutes: number }

@@ -3,6 +3,8 @@
  * `79` or the number 79. We keep them as `CWE-<n>` with no leading zeros.
  */
 const CWE_IN_TEXT = /cwe[-_/ ]?0*(\d{1,5})/gi;
+/** Already in our form (the common case on hot paths): no regex extraction needed. */
+const CANONICAL = /^CWE-[1-9]\d{0,4}$/;
 
 export function normalizeCwe(value: string | number | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
@@ -20,6 +22,10 @@ export function normalizeCwe(value: string | number | null | undefined): string 
 export function collectCwes(values: Iterable<string | number | null | undefined>): string[] {
   const out = new Set<string>();
   for (const value of values) {
+    if (typeof value === "string" && CANONICAL.test(value)) {
+      out.add(value);
+      continue;
+    }
     if (typeof value === "string" && value.length > 12) {
       for (const match of value.matchAll(CWE_IN_TEXT)) {
         if (match[1] && Number(match[1]) > 0) out.add(`CWE-${Number(match[1])}`);

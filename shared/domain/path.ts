@@ -2,7 +2,20 @@
  * Paths as correlation sees them: forward slashes, no `./`, no `file://`, no drive letter,
  * case kept. Windows and Linux runners of the same repo then agree.
  */
+const cache = new Map<string, string>();
+const CACHE_LIMIT = 20_000;
+
 export function normalizePath(raw: string): string {
+  // reports repeat the same few thousand paths across many results
+  const cached = cache.get(raw);
+  if (cached !== undefined) return cached;
+  const normalized = normalizeUncached(raw);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(raw, normalized);
+  return normalized;
+}
+
+function normalizeUncached(raw: string): string {
   let path = raw.trim();
   if (/^file:\/\//i.test(path)) {
     path = path.replace(/^file:\/\/(localhost)?/i, "");

@@ -24,7 +24,7 @@ import { parseShape } from "./shape.ts";
 const FORMAT = "aws-inspector2-json";
 const Str = z.string().nullish();
 
-const CvssScore = z.looseObject({
+const CvssScore = z.object({
   baseScore: z.number().nullish(),
   scoringVector: Str,
   version: Str,
@@ -32,7 +32,7 @@ const CvssScore = z.looseObject({
 });
 type CvssScore = z.infer<typeof CvssScore>;
 
-const VulnerablePackage = z.looseObject({
+const VulnerablePackage = z.object({
   name: z.string(),
   version: Str,
   epoch: z.number().nullish(),
@@ -45,26 +45,26 @@ const VulnerablePackage = z.looseObject({
 });
 type VulnerablePackage = z.infer<typeof VulnerablePackage>;
 
-const Resource = z.looseObject({
+const Resource = z.object({
   type: z.string(),
   id: z.string(),
   details: z
-    .looseObject({
+    .object({
       awsEcrContainerImage: z
-        .looseObject({
+        .object({
           repositoryName: Str,
           imageTags: z.array(z.string()).nullish(),
           imageHash: Str,
           platform: Str,
         })
         .nullish(),
-      awsEc2Instance: z.looseObject({ platform: Str }).nullish(),
+      awsEc2Instance: z.object({ platform: Str }).nullish(),
     })
     .nullish(),
 });
 type Resource = z.infer<typeof Resource>;
 
-const Finding = z.looseObject({
+const Finding = z.object({
   findingArn: z.string(),
   awsAccountId: Str,
   type: z.string(),
@@ -73,14 +73,14 @@ const Finding = z.looseObject({
   severity: z.string(),
   status: z.string(),
   inspectorScore: z.number().nullish(),
-  inspectorScoreDetails: z.looseObject({ adjustedCvss: CvssScore.nullish() }).nullish(),
+  inspectorScoreDetails: z.object({ adjustedCvss: CvssScore.nullish() }).nullish(),
   exploitAvailable: Str,
-  exploitabilityDetails: z.looseObject({ lastKnownExploitAt: z.unknown() }).nullish(),
-  epss: z.looseObject({ score: z.number().nullish() }).nullish(),
-  remediation: z.looseObject({ recommendation: z.looseObject({ text: Str, Url: Str }).nullish() }).nullish(),
+  exploitabilityDetails: z.object({ lastKnownExploitAt: z.unknown() }).nullish(),
+  epss: z.object({ score: z.number().nullish() }).nullish(),
+  remediation: z.object({ recommendation: z.object({ text: Str, Url: Str }).nullish() }).nullish(),
   resources: z.array(Resource).nullish(),
   packageVulnerabilityDetails: z
-    .looseObject({
+    .object({
       vulnerabilityId: z.string(),
       relatedVulnerabilities: z.array(z.string()).nullish(),
       source: Str,
@@ -92,7 +92,7 @@ const Finding = z.looseObject({
     })
     .nullish(),
   codeVulnerabilityDetails: z
-    .looseObject({
+    .object({
       cwes: z.array(z.string()).nullish(),
       detectorId: Str,
       detectorName: Str,
@@ -100,7 +100,7 @@ const Finding = z.looseObject({
       ruleId: Str,
       referenceUrls: z.array(z.string()).nullish(),
       filePath: z
-        .looseObject({
+        .object({
           filePath: Str,
           fileName: Str,
           startLine: z.number().nullish(),
@@ -110,9 +110,9 @@ const Finding = z.looseObject({
     })
     .nullish(),
   networkReachabilityDetails: z
-    .looseObject({
+    .object({
       protocol: Str,
-      openPortRange: z.looseObject({ begin: z.number(), end: z.number() }).nullish(),
+      openPortRange: z.object({ begin: z.number(), end: z.number() }).nullish(),
     })
     .nullish(),
 });

@@ -19,7 +19,7 @@ import { parseShape } from "./shape.ts";
 
 const FORMAT = "bandit-json";
 
-const Issue = z.looseObject({
+const Issue = z.object({
   filename: z.string(),
   line_number: z.number().int().nonnegative(),
   line_range: z.array(z.number().int().nonnegative()).optional(),
@@ -27,7 +27,7 @@ const Issue = z.looseObject({
   issue_severity: z.string(),
   issue_confidence: z.string().optional(),
   issue_cwe: z
-    .looseObject({ id: z.union([z.number(), z.string()]).optional(), link: z.string().optional() })
+    .object({ id: z.union([z.number(), z.string()]).optional(), link: z.string().optional() })
     .optional(),
   issue_text: z.string(),
   test_id: z.string(),
@@ -36,7 +36,7 @@ const Issue = z.looseObject({
 });
 type Issue = z.infer<typeof Issue>;
 
-const Report = z.looseObject({ results: z.array(z.unknown()) });
+const Report = z.object({ results: z.array(z.unknown()) });
 
 /** Bandit prefixes every code line with its number and a space (or a tab). */
 const NUMBERED_LINE = /^(\d+)[ \t]?(.*)$/;

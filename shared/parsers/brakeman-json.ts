@@ -24,7 +24,7 @@ const CONFIDENCE: Record<string, "high" | "medium" | "low"> = {
   low: "low",
 };
 
-const Warning = z.looseObject({
+const Warning = z.object({
   warning_type: z.string(),
   warning_code: z.number().int().nonnegative().optional(),
   fingerprint: z.string(),
@@ -35,7 +35,7 @@ const Warning = z.looseObject({
   link: z.string().optional(),
   code: z.string().nullish(),
   location: z
-    .looseObject({
+    .object({
       type: z.string().optional(),
       class: z.string().optional(),
       method: z.string().optional(),
@@ -51,8 +51,8 @@ const Warning = z.looseObject({
 });
 type Warning = z.infer<typeof Warning>;
 
-const Report = z.looseObject({
-  scan_info: z.looseObject({ brakeman_version: z.string().optional() }),
+const Report = z.object({
+  scan_info: z.object({ brakeman_version: z.string().optional() }),
   warnings: z.array(z.unknown()),
   ignored_warnings: z.array(z.unknown()).optional(),
 });

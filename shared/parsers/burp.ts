@@ -42,25 +42,22 @@ const TRAILING_SLASHES = /\/+$/;
 // enough base64 for the request line's first word
 const METHOD_B64_CHARS = 16;
 
-const Field = z.union([z.string(), z.looseObject({ "#text": z.string().optional() })]).optional();
+const Field = z.union([z.string(), z.object({ "#text": z.string().optional() })]).optional();
 
 const Request = z.union([
   z.string(),
-  z.looseObject({
+  z.object({
     "#text": z.string().optional(),
     "@_method": z.string().optional(),
     "@_base64": z.string().optional(),
   }),
 ]);
 
-const Issue = z.looseObject({
+const Issue = z.object({
   serialNumber: Field,
   type: Field,
-  name: z.union([z.string(), z.looseObject({ "#text": z.string() })]),
-  host: z.union([
-    z.string(),
-    z.looseObject({ "#text": z.string().optional(), "@_ip": z.string().optional() }),
-  ]),
+  name: z.union([z.string(), z.object({ "#text": z.string() })]),
+  host: z.union([z.string(), z.object({ "#text": z.string().optional(), "@_ip": z.string().optional() })]),
   path: Field,
   location: Field,
   severity: z.string(),
@@ -71,14 +68,14 @@ const Issue = z.looseObject({
   vulnerabilityClassifications: Field,
   issueDetail: Field,
   remediationDetail: Field,
-  requestresponse: z.array(z.looseObject({ request: Request.optional() })).optional(),
+  requestresponse: z.array(z.object({ request: Request.optional() })).optional(),
 });
 type Issue = z.infer<typeof Issue>;
 
-const Report = z.looseObject({
+const Report = z.object({
   issues: z.union([
     z.literal(""),
-    z.looseObject({ "@_burpVersion": z.string().optional(), issue: z.array(z.unknown()).optional() }),
+    z.object({ "@_burpVersion": z.string().optional(), issue: z.array(z.unknown()).optional() }),
   ]),
 });
 

@@ -28,7 +28,7 @@ const LEADING_SLASHES = /^\/+/;
 // the characters Checkov leaves visible right before its `****` mask
 const VISIBLE_BEFORE_MASK = /[^\s"'=:]{1,4}$/;
 
-const VulnerabilityDetails = z.looseObject({
+const VulnerabilityDetails = z.object({
   id: z.string().nullish(),
   severity: z.string().nullish(),
   package_name: z.string().nullish(),
@@ -44,18 +44,18 @@ const VulnerabilityDetails = z.looseObject({
   license: z.string().nullish(),
 });
 
-const CheckRecord = z.looseObject({
+const CheckRecord = z.object({
   check_id: z.string(),
   bc_check_id: z.string().nullish(),
   check_name: z.string().nullish(),
-  check_result: z.looseObject({ result: z.string(), suppress_comment: z.string().nullish() }),
+  check_result: z.object({ result: z.string(), suppress_comment: z.string().nullish() }),
   code_block: z.array(z.tuple([z.unknown(), z.string()])).nullish(),
   file_path: z.string().nullish(),
   repo_file_path: z.string().nullish(),
   file_line_range: z.array(z.number()).nullish(),
   resource: z.string().nullish(),
   guideline: z.string().nullish(),
-  severity: z.union([z.string(), z.looseObject({ name: z.string() })]).nullish(),
+  severity: z.union([z.string(), z.object({ name: z.string() })]).nullish(),
   bc_category: z.string().nullish(),
   description: z.string().nullish(),
   short_description: z.string().nullish(),
@@ -65,18 +65,18 @@ const CheckRecord = z.looseObject({
 });
 type CheckRecord = z.infer<typeof CheckRecord>;
 
-const Report = z.looseObject({
+const Report = z.object({
   check_type: z.string(),
   results: z
-    .looseObject({
+    .object({
       failed_checks: z.array(z.unknown()).nullish(),
       skipped_checks: z.array(z.unknown()).nullish(),
     })
     .nullish(),
-  summary: z.looseObject({ checkov_version: z.string().nullish() }).nullish(),
+  summary: z.object({ checkov_version: z.string().nullish() }).nullish(),
 });
 
-const EmptySummary = z.looseObject({ checkov_version: z.string().nullish() });
+const EmptySummary = z.object({ checkov_version: z.string().nullish() });
 
 function isReport(value: unknown): boolean {
   return (

@@ -24,9 +24,9 @@ import { parseXml, xmlList, xmlText } from "./xml.ts";
  */
 
 const Str = z.string().nullish();
-const Source = z.looseObject({ name: Str, url: Str });
+const Source = z.object({ name: Str, url: Str });
 
-const Rating = z.looseObject({
+const Rating = z.object({
   source: Source.nullish(),
   score: z.number().nullish(),
   severity: Str,
@@ -35,28 +35,28 @@ const Rating = z.looseObject({
 });
 type Rating = z.infer<typeof Rating>;
 
-const Vulnerability = z.looseObject({
+const Vulnerability = z.object({
   "bom-ref": Str,
   id: Str,
   source: Source.nullish(),
-  references: z.array(z.looseObject({ id: z.string(), source: Source.nullish() })).nullish(),
+  references: z.array(z.object({ id: z.string(), source: Source.nullish() })).nullish(),
   ratings: z.array(Rating).nullish(),
   cwes: z.array(z.union([z.number(), z.string()])).nullish(),
   description: Str,
   detail: Str,
   recommendation: Str,
   workaround: Str,
-  advisories: z.array(z.looseObject({ url: Str })).nullish(),
+  advisories: z.array(z.object({ url: Str })).nullish(),
   affects: z
     .array(
-      z.looseObject({
+      z.object({
         ref: z.string(),
-        versions: z.array(z.looseObject({ version: Str, status: Str })).nullish(),
+        versions: z.array(z.object({ version: Str, status: Str })).nullish(),
       }),
     )
     .nullish(),
   analysis: z
-    .looseObject({
+    .object({
       state: Str,
       justification: Str,
       response: z.array(z.string()).nullish(),
@@ -66,30 +66,28 @@ const Vulnerability = z.looseObject({
 });
 type Vulnerability = z.infer<typeof Vulnerability>;
 
-const Component = z.looseObject({
+const Component = z.object({
   type: Str,
   name: z.string(),
   group: Str,
   version: Str,
   purl: Str,
-  evidence: z
-    .looseObject({ occurrences: z.array(z.looseObject({ location: z.string() })).nullish() })
-    .nullish(),
+  evidence: z.object({ occurrences: z.array(z.object({ location: z.string() })).nullish() }).nullish(),
 });
 type Component = z.infer<typeof Component>;
 
-const Tool = z.looseObject({ name: Str, version: Str });
+const Tool = z.object({ name: Str, version: Str });
 type Tool = z.infer<typeof Tool>;
 
-const Bom = z.looseObject({
+const Bom = z.object({
   bomFormat: z.literal("CycloneDX"),
   metadata: z
-    .looseObject({
+    .object({
       // 1.4: an array of tools; 1.5+: { components, services }
       tools: z
         .union([
           z.array(Tool),
-          z.looseObject({ components: z.array(Tool).nullish(), services: z.array(Tool).nullish() }),
+          z.object({ components: z.array(Tool).nullish(), services: z.array(Tool).nullish() }),
         ])
         .nullish(),
       component: z.unknown().optional(),

@@ -24,7 +24,7 @@ import { parseXml, xmlList, xmlText } from "./xml.ts";
 const Str = z.string().nullish();
 const Flag = z.union([z.string(), z.boolean()]).nullish();
 
-const CvssV2 = z.looseObject({
+const CvssV2 = z.object({
   score: z.number().nullish(),
   accessVector: Str,
   accessComplexity: Str,
@@ -41,7 +41,7 @@ const CvssV2 = z.looseObject({
 });
 type CvssV2 = z.infer<typeof CvssV2>;
 
-const CvssV3 = z.looseObject({
+const CvssV3 = z.object({
   baseScore: z.number().nullish(),
   vectorString: Str,
   attackVector: Str,
@@ -57,14 +57,14 @@ const CvssV3 = z.looseObject({
 });
 type CvssV3 = z.infer<typeof CvssV3>;
 
-const CvssV4 = z.looseObject({
+const CvssV4 = z.object({
   baseScore: z.number().nullish(),
   baseSeverity: Str,
   vectorString: Str,
   version: Str,
 });
 
-const Vulnerability = z.looseObject({
+const Vulnerability = z.object({
   source: Str,
   name: z.string().min(1),
   severity: Str,
@@ -75,33 +75,33 @@ const Vulnerability = z.looseObject({
   cwes: z.array(z.string()).nullish(),
   description: Str,
   notes: Str,
-  references: z.array(z.looseObject({ url: Str })).nullish(),
+  references: z.array(z.object({ url: Str })).nullish(),
   vulnerableSoftware: z
     .array(
-      z.looseObject({
-        software: z.looseObject({ vulnerabilityIdMatched: Flag, versionEndExcluding: Str }),
+      z.object({
+        software: z.object({ vulnerabilityIdMatched: Flag, versionEndExcluding: Str }),
       }),
     )
     .nullish(),
-  knownExploitedVulnerability: z.looseObject({}).nullish(),
+  knownExploitedVulnerability: z.object({}).nullish(),
 });
 type Vulnerability = z.infer<typeof Vulnerability>;
 
-const Identifier = z.looseObject({ id: z.string(), confidence: Str });
+const Identifier = z.object({ id: z.string(), confidence: Str });
 
-const Dependency = z.looseObject({
+const Dependency = z.object({
   isVirtual: z.boolean().nullish(),
   fileName: Str,
   filePath: Str,
   packages: z.array(Identifier).nullish(),
-  vulnerabilityIds: z.array(z.looseObject({ confidence: Str })).nullish(),
+  vulnerabilityIds: z.array(z.object({ confidence: Str })).nullish(),
   vulnerabilities: z.array(z.unknown()).nullish(),
   suppressedVulnerabilities: z.array(z.unknown()).nullish(),
 });
 type Dependency = z.infer<typeof Dependency>;
 
-const Report = z.looseObject({
-  scanInfo: z.looseObject({ engineVersion: Str }).nullish(),
+const Report = z.object({
+  scanInfo: z.object({ engineVersion: Str }).nullish(),
   dependencies: z.array(z.unknown()).nullish(),
 });
 

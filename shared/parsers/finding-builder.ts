@@ -36,77 +36,94 @@ function uniqueClipped(values: Iterable<string | undefined>, maxItems: number, m
   return [...out];
 }
 
-function dropUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) {
-    if (value[key] === undefined) delete value[key];
-  }
-  return value;
+/** Sets `key` only when the value is defined: no `delete`, which would turn objects into slow dictionaries. */
+function put<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) target[key] = value;
+}
+
+function buildLocation(l: Location | undefined): Location {
+  const out: Location = {};
+  if (!l) return out;
+  put(out, "file", l.file ? clip(normalizePath(l.file), LIMITS.path) : undefined);
+  put(out, "startLine", l.startLine);
+  let end = l.endLine;
+  if (l.startLine !== undefined && end !== undefined && end < l.startLine) end = l.startLine;
+  put(out, "endLine", end);
+  put(out, "snippetHash", l.snippetHash);
+  put(out, "url", clipOptional(l.url, LIMITS.url));
+  put(out, "method", l.method?.toUpperCase());
+  put(out, "parameter", clipOptional(l.parameter, LIMITS.shortText));
+  put(out, "resource", clipOptional(l.resource, LIMITS.path));
+  put(out, "image", clipOptional(l.image, LIMITS.path));
+  return out;
+}
+
+function buildPackage(p: NonNullable<FindingDraft["package"]>): PackageRef {
+  const out: PackageRef = {
+    name: clip(p.name, LIMITS.path),
+    fixedVersions: uniqueClipped(p.fixedVersions ?? [], LIMITS.fixedVersions, 200),
+  };
+  put(out, "purl", p.purl);
+  put(out, "ecosystem", p.ecosystem);
+  put(out, "version", p.version);
+  put(out, "direct", p.direct);
+  put(out, "scope", p.scope);
+  put(out, "manifest", p.manifest ? clip(normalizePath(p.manifest), LIMITS.path) : undefined);
+  return out;
 }
 
 /**
  * Bounds every field, normalizes paths, CWE and vulnerability ids, and drops empty optionals, so
- * each parser states only what its tool said.
+ * each parser states only what its tool said. Hot path: called once per finding of reports with
+ * hundreds of thousands of results.
  */
 export function makeFinding(draft: FindingDraft): NormalizedFinding {
-  const location: Location = dropUndefined({
-    ...draft.location,
-    file: draft.location?.file ? clip(normalizePath(draft.location.file), LIMITS.path) : undefined,
-    url: clipOptional(draft.location?.url, LIMITS.url),
-    parameter: clipOptional(draft.location?.parameter, LIMITS.shortText),
-    resource: clipOptional(draft.location?.resource, LIMITS.path),
-    image: clipOptional(draft.location?.image, LIMITS.path),
-    method: draft.location?.method?.toUpperCase(),
-  });
-  if (
-    location.startLine !== undefined &&
-    location.endLine !== undefined &&
-    location.endLine < location.startLine
-  ) {
-    location.endLine = location.startLine;
-  }
   const fingerprints: Record<string, string> = {};
-  for (const [key, value] of Object.entries(draft.fingerprints ?? {})) {
-    if (value) fingerprints[clip(key, 100)] = clip(value, LIMITS.shortText);
+  if (draft.fingerprints) {
+    for (const key in draft.fingerprints) {
+      const value = draft.fingerprints[key];
+      if (value) fingerprints[clip(key, 100)] = clip(value, LIMITS.shortText);
+    }
   }
-  const vulnerability = draft.vulnerability
-    ? (() => {
-        const id = canonicalVulnId(draft.vulnerability.id);
-        const aliases = uniqueClipped(
-          draft.vulnerability.aliases.map(canonicalVulnId),
-          LIMITS.ids,
-          200,
-        ).filter((a) => a !== id);
-        return { id, aliases };
-      })()
-    : undefined;
-  const pkg: PackageRef | undefined = draft.package
-    ? dropUndefined({
-        ...draft.package,
-        name: clip(draft.package.name, LIMITS.path),
-        manifest: draft.package.manifest
-          ? clip(normalizePath(draft.package.manifest), LIMITS.path)
-          : undefined,
-        fixedVersions: uniqueClipped(draft.package.fixedVersions ?? [], LIMITS.fixedVersions, 200),
-      })
-    : undefined;
-  return dropUndefined({
-    ...draft,
-    tool: dropUndefined({ name: clip(draft.tool.name, 100), version: clipOptional(draft.tool.version, 100) }),
-    rule: dropUndefined({
-      id: clip(draft.rule.id, LIMITS.shortText),
-      name: clipOptional(draft.rule.name, LIMITS.shortText),
-    }),
+  const tool: NormalizedFinding["tool"] = { name: clip(draft.tool.name, 100) };
+  put(tool, "version", clipOptional(draft.tool.version, 100));
+  const rule: NormalizedFinding["rule"] = { id: clip(draft.rule.id, LIMITS.shortText) };
+  put(rule, "name", clipOptional(draft.rule.name, LIMITS.shortText));
+  const out: NormalizedFinding = {
+    category: draft.category,
+    tool,
+    rule,
     title: clip(draft.title.trim() || draft.rule.id, LIMITS.title),
-    description: clipOptional(draft.description, LIMITS.description),
-    rawSeverity: clipOptional(draft.rawSeverity, 100),
-    remediation: clipOptional(draft.remediation, LIMITS.description),
-    toolId: clipOptional(draft.toolId, LIMITS.shortText),
-    cwes: collectCwes(draft.cwes ?? []).slice(0, LIMITS.ids),
+    severity: draft.severity,
+    cwes: draft.cwes?.length ? collectCwes(draft.cwes).slice(0, LIMITS.ids) : [],
+    location: buildLocation(draft.location),
     fingerprints,
-    references: uniqueClipped(draft.references ?? [], LIMITS.references, LIMITS.url),
-    tags: uniqueClipped(draft.tags ?? [], LIMITS.ids, 100),
-    location,
-    package: pkg,
-    vulnerability,
-  });
+    references: draft.references?.length
+      ? uniqueClipped(draft.references, LIMITS.references, LIMITS.url)
+      : [],
+    tags: draft.tags?.length ? uniqueClipped(draft.tags, LIMITS.ids, 100) : [],
+  };
+  put(out, "description", clipOptional(draft.description, LIMITS.description));
+  put(out, "rawSeverity", clipOptional(draft.rawSeverity, 100));
+  put(out, "confidence", draft.confidence);
+  put(out, "cvss", draft.cvss);
+  if (draft.vulnerability) {
+    const id = canonicalVulnId(draft.vulnerability.id);
+    const aliases = draft.vulnerability.aliases.length
+      ? uniqueClipped(draft.vulnerability.aliases.map(canonicalVulnId), LIMITS.ids, 200).filter(
+          (a) => a !== id,
+        )
+      : [];
+    out.vulnerability = { id, aliases };
+  }
+  if (draft.package) out.package = buildPackage(draft.package);
+  put(out, "reachability", draft.reachability);
+  put(out, "vex", draft.vex);
+  put(out, "exploit", draft.exploit);
+  put(out, "secret", draft.secret);
+  put(out, "suppressed", draft.suppressed);
+  put(out, "baselineState", draft.baselineState);
+  put(out, "toolId", clipOptional(draft.toolId, LIMITS.shortText));
+  put(out, "remediation", clipOptional(draft.remediation, LIMITS.description));
+  return out;
 }

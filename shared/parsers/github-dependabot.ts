@@ -22,49 +22,49 @@ import { parseShape } from "./shape.ts";
 const FORMAT = "github-dependabot-json";
 const Str = z.string().nullish();
 
-const CvssScore = z.looseObject({ vector_string: Str, score: z.number().nullish() });
+const CvssScore = z.object({ vector_string: Str, score: z.number().nullish() });
 type CvssScore = z.infer<typeof CvssScore>;
 
-const Package = z.looseObject({ ecosystem: z.string(), name: z.string() });
+const Package = z.object({ ecosystem: z.string(), name: z.string() });
 
-const Epss = z.looseObject({ percentage: z.number().nullish() });
+const Epss = z.object({ percentage: z.number().nullish() });
 
-const Alert = z.looseObject({
+const Alert = z.object({
   number: z.number(),
   state: z.string(),
-  dependency: z.looseObject({
+  dependency: z.object({
     package: Package.nullish(),
     manifest_path: Str,
     scope: Str,
     relationship: Str,
   }),
-  security_advisory: z.looseObject({
+  security_advisory: z.object({
     ghsa_id: z.string(),
     cve_id: Str,
     summary: Str,
     description: Str,
     severity: Str,
-    identifiers: z.array(z.looseObject({ value: z.string() })).nullish(),
-    references: z.array(z.looseObject({ url: z.string() })).nullish(),
+    identifiers: z.array(z.object({ value: z.string() })).nullish(),
+    references: z.array(z.object({ url: z.string() })).nullish(),
     cvss: CvssScore.nullish(),
-    cvss_severities: z.looseObject({ cvss_v3: CvssScore.nullish(), cvss_v4: CvssScore.nullish() }).nullish(),
+    cvss_severities: z.object({ cvss_v3: CvssScore.nullish(), cvss_v4: CvssScore.nullish() }).nullish(),
     // the docs show a list; accept the single object some exports flatten it to
     epss: z.union([z.array(Epss), Epss]).nullish(),
-    cwes: z.array(z.looseObject({ cwe_id: z.string() })).nullish(),
+    cwes: z.array(z.object({ cwe_id: z.string() })).nullish(),
   }),
   security_vulnerability: z
-    .looseObject({
+    .object({
       package: Package.nullish(),
       severity: Str,
       vulnerable_version_range: Str,
-      first_patched_version: z.looseObject({ identifier: z.string() }).nullish(),
+      first_patched_version: z.object({ identifier: z.string() }).nullish(),
     })
     .nullish(),
   url: Str,
   html_url: Str,
   dismissed_reason: Str,
   dismissed_comment: Str,
-  repository: z.looseObject({ full_name: Str }).nullish(),
+  repository: z.object({ full_name: Str }).nullish(),
 });
 type Alert = z.infer<typeof Alert>;
 

@@ -24,7 +24,7 @@ const SEVERITY: Severity = "high";
 const REDACTED_PREVIEW = "REDACTED";
 const ALL_ASTERISKS = /^\*+$/;
 
-const Leak = z.looseObject({
+const Leak = z.object({
   RuleID: z.string(),
   Description: z.string().optional(),
   StartLine: z.number().int().nonnegative().optional(),

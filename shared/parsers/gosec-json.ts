@@ -21,12 +21,12 @@ const LINE = /^(\d+)(?:-(\d+))?$/;
 /** gosec prefixes every code line with its number, a colon and a space. */
 const NUMBERED_LINE = /^(\d+): ?(.*)$/;
 
-const Issue = z.looseObject({
+const Issue = z.object({
   severity: z.string(),
   confidence: z.string().optional(),
   // gosec < 2.4 wrote `ID`/`URL`
   cwe: z
-    .looseObject({
+    .object({
       id: z.union([z.string(), z.number()]).optional(),
       ID: z.union([z.string(), z.number()]).optional(),
     })
@@ -38,13 +38,13 @@ const Issue = z.looseObject({
   line: z.union([z.number().int().nonnegative(), z.string().regex(LINE)]),
   nosec: z.boolean().optional(),
   suppressions: z
-    .array(z.looseObject({ kind: z.string().optional(), justification: z.string().optional() }))
+    .array(z.object({ kind: z.string().optional(), justification: z.string().optional() }))
     .nullish(),
   autofix: z.string().optional(),
 });
 type Issue = z.infer<typeof Issue>;
 
-const Report = z.looseObject({ Issues: z.array(z.unknown()).nullish(), GosecVersion: z.string().optional() });
+const Report = z.object({ Issues: z.array(z.unknown()).nullish(), GosecVersion: z.string().optional() });
 
 function detect(doc: ReportDocument): boolean {
   if (doc.syntax !== "json" || !isRecord(doc.value)) return false;

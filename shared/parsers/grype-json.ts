@@ -31,47 +31,47 @@ const VEX_STATES: Record<string, VexState> = {
   under_investigation: "under_investigation",
 };
 
-const GrypeCvss = z.looseObject({
+const GrypeCvss = z.object({
   version: z.string().optional(),
   vector: z.string().optional(),
-  metrics: z.looseObject({ baseScore: z.number().optional() }).nullish(),
+  metrics: z.object({ baseScore: z.number().optional() }).nullish(),
 });
 
-const Vulnerability = z.looseObject({
+const Vulnerability = z.object({
   id: z.string().min(1),
   dataSource: z.string().optional(),
   severity: z.string().optional(),
   urls: z.array(z.string()).nullish(),
   description: z.string().optional(),
   cvss: z.array(GrypeCvss).nullish(),
-  fix: z.looseObject({ versions: z.array(z.string()).nullish(), state: z.string().optional() }).nullish(),
+  fix: z.object({ versions: z.array(z.string()).nullish(), state: z.string().optional() }).nullish(),
   knownExploited: z.array(z.unknown()).nullish(),
 });
 
-const Related = z.looseObject({
+const Related = z.object({
   id: z.string().min(1),
   description: z.string().optional(),
   cvss: z.array(GrypeCvss).nullish(),
 });
 
-const Artifact = z.looseObject({
+const Artifact = z.object({
   name: z.string().min(1),
   version: z.string().optional(),
   type: z.string().optional(),
   language: z.string().optional(),
   purl: z.string().optional(),
-  locations: z.array(z.looseObject({ path: z.string().optional() })).nullish(),
+  locations: z.array(z.object({ path: z.string().optional() })).nullish(),
 });
 type Artifact = z.infer<typeof Artifact>;
 
-const Match = z.looseObject({
+const Match = z.object({
   vulnerability: Vulnerability,
   relatedVulnerabilities: z.array(Related).nullish(),
-  matchDetails: z.array(z.looseObject({ type: z.string().optional() })).nullish(),
+  matchDetails: z.array(z.object({ type: z.string().optional() })).nullish(),
   artifact: Artifact,
   appliedIgnoreRules: z
     .array(
-      z.looseObject({
+      z.object({
         reason: z.string().optional(),
         "vex-status": z.string().optional(),
         "vex-justification": z.string().optional(),
@@ -81,17 +81,17 @@ const Match = z.looseObject({
 });
 type Match = z.infer<typeof Match>;
 
-const Document = z.looseObject({
+const Document = z.object({
   matches: z.array(z.unknown()).nullish(),
   ignoredMatches: z.array(z.unknown()).nullish(),
   source: z
-    .looseObject({
+    .object({
       type: z.string().optional(),
-      target: z.union([z.string(), z.looseObject({ userInput: z.string().optional() })]).nullish(),
+      target: z.union([z.string(), z.object({ userInput: z.string().optional() })]).nullish(),
     })
     .nullish(),
-  descriptor: z.looseObject({ name: z.string().optional(), version: z.string().optional() }).nullish(),
-  distro: z.looseObject({ name: z.string().optional() }).nullish(),
+  descriptor: z.object({ name: z.string().optional(), version: z.string().optional() }).nullish(),
+  distro: z.object({ name: z.string().optional() }).nullish(),
 });
 
 interface Source {

@@ -24,12 +24,12 @@ const SEVERITY: Record<string, Severity> = {
   TRACE: "info",
 };
 
-const Report = z.looseObject({
+const Report = z.object({
   kics_version: z.string().nullish(),
   queries: z.array(z.unknown()).nullish(),
 });
 
-const Query = z.looseObject({
+const Query = z.object({
   query_name: z.string(),
   query_id: z.string(),
   query_url: z.string().nullish(),
@@ -42,7 +42,7 @@ const Query = z.looseObject({
   files: z.array(z.unknown()).nullish(),
 });
 
-const FileHit = z.looseObject({
+const FileHit = z.object({
   file_name: z.string(),
   similarity_id: z.string().nullish(),
   line: z.number().nullish(),

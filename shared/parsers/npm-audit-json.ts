@@ -32,9 +32,9 @@ const TOOL = { name: "npm audit" };
 const GHSA_URL = /\/advisories\/(GHSA(?:-[0-9a-z]{4}){3})/i;
 const MAX_INTRODUCERS = 10;
 
-const Cvss = z.looseObject({ score: z.number().nullish(), vectorString: z.string().nullish() }).nullish();
+const Cvss = z.object({ score: z.number().nullish(), vectorString: z.string().nullish() }).nullish();
 
-const Advisory = z.looseObject({
+const Advisory = z.object({
   source: z.number().optional(),
   id: z.number().optional(),
   title: z.string().optional(),
@@ -46,7 +46,7 @@ const Advisory = z.looseObject({
   vulnerable_versions: z.string().optional(),
 });
 
-const Vulnerability = z.looseObject({
+const Vulnerability = z.object({
   name: z.string().min(1),
   severity: z.string().optional(),
   isDirect: z.boolean().optional(),
@@ -57,15 +57,15 @@ const Vulnerability = z.looseObject({
   fixAvailable: z
     .union([
       z.boolean(),
-      z.looseObject({ name: z.string(), version: z.string(), isSemVerMajor: z.boolean().optional() }),
+      z.object({ name: z.string(), version: z.string(), isSemVerMajor: z.boolean().optional() }),
     ])
     .optional(),
 });
 type Vulnerability = z.infer<typeof Vulnerability>;
 
-const ReportV2 = z.looseObject({ vulnerabilities: z.record(z.string(), z.unknown()) });
+const ReportV2 = z.object({ vulnerabilities: z.record(z.string(), z.unknown()) });
 
-const LegacyAdvisory = z.looseObject({
+const LegacyAdvisory = z.object({
   id: z.number(),
   module_name: z.string().min(1),
   title: z.string().optional(),
@@ -81,7 +81,7 @@ const LegacyAdvisory = z.looseObject({
   vulnerable_versions: z.string().optional(),
   findings: z
     .array(
-      z.looseObject({
+      z.object({
         version: z.string().optional(),
         paths: z.array(z.string()).nullish(),
         dev: z.boolean().optional(),
@@ -91,7 +91,7 @@ const LegacyAdvisory = z.looseObject({
 });
 type LegacyAdvisory = z.infer<typeof LegacyAdvisory>;
 
-const LegacyReport = z.looseObject({ advisories: z.record(z.string(), z.unknown()) });
+const LegacyReport = z.object({ advisories: z.record(z.string(), z.unknown()) });
 
 function detect(doc: ReportDocument): boolean {
   if (doc.syntax !== "json" || !isRecord(doc.value)) return false;

@@ -23,7 +23,7 @@ const CURL_METHOD = /-X\s+'?([A-Z]{3,10})'?/;
 
 const StringOrList = z.union([z.string(), z.array(z.string())]).nullish();
 
-const Info = z.looseObject({
+const Info = z.object({
   name: z.string().nullish(),
   description: z.string().nullish(),
   severity: z.string().nullish(),
@@ -31,7 +31,7 @@ const Info = z.looseObject({
   reference: StringOrList,
   remediation: z.string().nullish(),
   classification: z
-    .looseObject({
+    .object({
       "cve-id": StringOrList,
       "cwe-id": StringOrList,
       "cvss-metrics": z.string().nullish(),
@@ -40,7 +40,7 @@ const Info = z.looseObject({
     .nullish(),
 });
 
-const Result = z.looseObject({
+const Result = z.object({
   "template-id": z.string(),
   "template-url": z.string().nullish(),
   info: Info,

@@ -28,19 +28,19 @@ import { parseShape } from "./shape.ts";
 const FORMAT = "osv-scanner-json";
 const TOOL_NAME = "osv-scanner";
 
-const OsvRecord = z.looseObject({
+const OsvRecord = z.object({
   id: z.string().min(1),
   aliases: z.array(z.string()).nullish(),
   summary: z.string().optional(),
   details: z.string().optional(),
-  severity: z.array(z.looseObject({ type: z.string(), score: z.string() })).nullish(),
+  severity: z.array(z.object({ type: z.string(), score: z.string() })).nullish(),
   affected: z
     .array(
-      z.looseObject({
-        package: z.looseObject({ name: z.string().optional(), ecosystem: z.string().optional() }).nullish(),
+      z.object({
+        package: z.object({ name: z.string().optional(), ecosystem: z.string().optional() }).nullish(),
         ranges: z
           .array(
-            z.looseObject({
+            z.object({
               type: z.string().optional(),
               events: z.array(z.record(z.string(), z.unknown())).nullish(),
             }),
@@ -50,20 +50,20 @@ const OsvRecord = z.looseObject({
     )
     .nullish(),
   database_specific: z.record(z.string(), z.unknown()).nullish(),
-  references: z.array(z.looseObject({ url: z.string().optional() })).nullish(),
+  references: z.array(z.object({ url: z.string().optional() })).nullish(),
 });
 type OsvRecord = z.infer<typeof OsvRecord>;
 
-const Group = z.looseObject({
+const Group = z.object({
   ids: z.array(z.string()),
   aliases: z.array(z.string()).nullish(),
   max_severity: z.union([z.string(), z.number()]).nullish(),
-  experimental_analysis: z.record(z.string(), z.looseObject({ called: z.boolean().optional() })).nullish(),
+  experimental_analysis: z.record(z.string(), z.object({ called: z.boolean().optional() })).nullish(),
 });
 type Group = z.infer<typeof Group>;
 
-const PackageEntry = z.looseObject({
-  package: z.looseObject({
+const PackageEntry = z.object({
+  package: z.object({
     name: z.string().optional(),
     version: z.string().optional(),
     ecosystem: z.string().optional(),
@@ -74,12 +74,12 @@ const PackageEntry = z.looseObject({
 });
 type PackageEntry = z.infer<typeof PackageEntry>;
 
-const Result = z.looseObject({
-  source: z.looseObject({ path: z.string(), type: z.string().optional() }),
+const Result = z.object({
+  source: z.object({ path: z.string(), type: z.string().optional() }),
   packages: z.array(z.unknown()).nullish(),
 });
 
-const Report = z.looseObject({ results: z.array(z.unknown()).nullish() });
+const Report = z.object({ results: z.array(z.unknown()).nullish() });
 
 const CVSS_TYPES = new Set(["CVSS_V2", "CVSS_V3", "CVSS_V4"]);
 

@@ -84,46 +84,44 @@ function nonEmpty(value: string | null | undefined): string | undefined {
 
 const JSON_FORMAT = "prowler-json";
 
-const Ocsf = z.looseObject({
+const Ocsf = z.object({
   message: z.string().nullish(),
   status_code: z.string(),
   status: z.string().nullish(),
   status_detail: z.string().nullish(),
   severity: z.string().nullish(),
-  finding_info: z.looseObject({
+  finding_info: z.object({
     uid: z.string().nullish(),
     title: z.string().nullish(),
     desc: z.string().nullish(),
   }),
-  metadata: z.looseObject({
+  metadata: z.object({
     event_code: z.string(),
-    product: z.looseObject({ name: z.string().nullish(), version: z.string().nullish() }).nullish(),
+    product: z.object({ name: z.string().nullish(), version: z.string().nullish() }).nullish(),
   }),
   resources: z
     .array(
-      z.looseObject({
+      z.object({
         uid: z.string().nullish(),
         name: z.string().nullish(),
         type: z.string().nullish(),
         region: z.string().nullish(),
-        group: z.looseObject({ name: z.string().nullish() }).nullish(),
+        group: z.object({ name: z.string().nullish() }).nullish(),
       }),
     )
     .nullish(),
-  remediation: z
-    .looseObject({ desc: z.string().nullish(), references: z.array(z.string()).nullish() })
-    .nullish(),
+  remediation: z.object({ desc: z.string().nullish(), references: z.array(z.string()).nullish() }).nullish(),
   risk_details: z.string().nullish(),
   unmapped: z
-    .looseObject({
+    .object({
       related_url: z.string().nullish(),
       compliance: z.record(z.string(), z.unknown()).nullish(),
       categories: z.array(z.string()).nullish(),
     })
     .nullish(),
   cloud: z
-    .looseObject({
-      account: z.looseObject({ uid: z.string().nullish() }).nullish(),
+    .object({
+      account: z.object({ uid: z.string().nullish() }).nullish(),
       region: z.string().nullish(),
       provider: z.string().nullish(),
     })
@@ -185,7 +183,7 @@ const REQUIRED_COLUMNS = ["FINDING_UID", "PROVIDER", "CHECK_ID", "STATUS"];
 const LIST_SEPARATOR = " | ";
 
 const Cell = z.string().optional();
-const CsvRow = z.looseObject({
+const CsvRow = z.object({
   CHECK_ID: z.string().min(1),
   STATUS: z.string(),
   CHECK_TITLE: Cell,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { collectCwes } from "#shared/domain/cwe";
 import type { Category, NormalizedFinding, Severity } from "#shared/domain/finding";
 import { redactSecret } from "#shared/domain/secret";
 import { severityFromScore } from "#shared/domain/severity";
@@ -16,63 +17,61 @@ import { parseShape } from "./shape.ts";
  * level, else `warning` (SARIF §3.27.10): error→high, warning→medium, note→low, none→info.
  */
 
-const Text = z.looseObject({ text: z.string().optional(), markdown: z.string().optional() });
+const Text = z.object({ text: z.string().optional(), markdown: z.string().optional() });
 const Props = z.record(z.string(), z.unknown());
 
-const Rule = z.looseObject({
+const Rule = z.object({
   id: z.string().optional(),
   name: z.string().optional(),
   shortDescription: Text.optional(),
   fullDescription: Text.optional(),
   help: Text.optional(),
   helpUri: z.string().optional(),
-  defaultConfiguration: z.looseObject({ level: z.string().optional() }).optional(),
+  defaultConfiguration: z.object({ level: z.string().optional() }).optional(),
   properties: Props.optional(),
   messageStrings: z.record(z.string(), Text).optional(),
 });
 type Rule = z.infer<typeof Rule>;
 
-const Driver = z.looseObject({
+const Driver = z.object({
   name: z.string(),
   version: z.string().optional(),
   semanticVersion: z.string().optional(),
   rules: z.array(Rule).optional(),
 });
 
-const Region = z.looseObject({
+const Region = z.object({
   startLine: z.number().optional(),
   endLine: z.number().optional(),
   snippet: Text.optional(),
 });
 
-const PhysicalLocation = z.looseObject({
-  artifactLocation: z
-    .looseObject({ uri: z.string().optional(), uriBaseId: z.string().optional() })
-    .optional(),
+const PhysicalLocation = z.object({
+  artifactLocation: z.object({ uri: z.string().optional(), uriBaseId: z.string().optional() }).optional(),
   region: Region.optional(),
   contextRegion: Region.optional(),
 });
 
-const Location = z.looseObject({
+const Location = z.object({
   physicalLocation: PhysicalLocation.optional(),
   logicalLocations: z
-    .array(z.looseObject({ fullyQualifiedName: z.string().optional(), name: z.string().optional() }))
+    .array(z.object({ fullyQualifiedName: z.string().optional(), name: z.string().optional() }))
     .optional(),
 });
 
-const Result = z.looseObject({
+const Result = z.object({
   ruleId: z.string().optional(),
   ruleIndex: z.number().optional(),
   rule: z
-    .looseObject({
+    .object({
       id: z.string().optional(),
       index: z.number().optional(),
-      toolComponent: z.looseObject({ index: z.number().optional() }).optional(),
+      toolComponent: z.object({ index: z.number().optional() }).optional(),
     })
     .optional(),
   kind: z.string().optional(),
   level: z.string().optional(),
-  message: z.looseObject({
+  message: z.object({
     text: z.string().optional(),
     markdown: z.string().optional(),
     id: z.string().optional(),
@@ -85,7 +84,7 @@ const Result = z.looseObject({
   correlationGuid: z.string().optional(),
   suppressions: z
     .array(
-      z.looseObject({
+      z.object({
         kind: z.string().optional(),
         status: z.string().optional(),
         justification: z.string().optional(),
@@ -97,18 +96,18 @@ const Result = z.looseObject({
 });
 type Result = z.infer<typeof Result>;
 
-const Run = z.looseObject({
-  tool: z.looseObject({
+const Run = z.object({
+  tool: z.object({
     driver: Driver,
     extensions: z
-      .array(z.looseObject({ name: z.string().optional(), rules: z.array(Rule).optional() }))
+      .array(z.object({ name: z.string().optional(), rules: z.array(Rule).optional() }))
       .optional(),
   }),
   results: z.array(z.unknown()).nullish(),
-  originalUriBaseIds: z.record(z.string(), z.looseObject({ uri: z.string().optional() })).optional(),
+  originalUriBaseIds: z.record(z.string(), z.object({ uri: z.string().optional() })).optional(),
 });
 
-const Log = z.looseObject({ version: z.string().optional(), runs: z.array(z.unknown()) });
+const Log = z.object({ version: z.string().optional(), runs: z.array(z.unknown()) });
 
 const LEVEL_SEVERITY: Record<string, Severity> = {
   error: "high",
@@ -199,6 +198,30 @@ function resolveUri(
   return `${base.replace(/\/?$/, "/")}${uri}`;
 }
 
+interface RuleFacts {
+  tags: string[];
+  plainTags: string[];
+  cwes: string[];
+  category: Category;
+  score: number | undefined;
+}
+
+function ruleFacts(
+  toolName: string,
+  rule: Rule | undefined,
+  id: string,
+  resultProperties: Record<string, unknown> | undefined,
+): RuleFacts {
+  const tags = tagsOf(rule?.properties, resultProperties);
+  return {
+    tags,
+    plainTags: tags.filter((t) => !/cwe/i.test(t)),
+    cwes: collectCwes(tags.filter((t) => /cwe/i.test(t))),
+    category: categoryOf(toolName, rule, id, tags),
+    score: securitySeverity(resultProperties, rule?.properties),
+  };
+}
+
 function parseRun(
   rawRun: unknown,
   runIndex: number,
@@ -212,6 +235,17 @@ function parseRun(
   const byId = new Map<string, Rule>();
   for (const rules of components) for (const r of rules) if (r.id && !byId.has(r.id)) byId.set(r.id, r);
 
+  const factsByRule = new Map<Rule | string, RuleFacts>();
+  const cachedFacts = (toolName: string, rule: Rule | undefined, id: string): RuleFacts => {
+    const key = rule ?? id;
+    let facts = factsByRule.get(key);
+    if (!facts) {
+      facts = ruleFacts(toolName, rule, id, undefined);
+      factsByRule.set(key, facts);
+    }
+    return facts;
+  };
+
   (run.results ?? []).forEach((rawResult, resultIndex) => {
     const result = parseShape(Result, rawResult, "sarif", `runs[${runIndex}].results[${resultIndex}]`);
     if (result.kind && NOT_FINDINGS.has(result.kind)) return;
@@ -221,10 +255,11 @@ function parseRun(
     const component = componentIndex === undefined ? components[0] : components[componentIndex + 1];
     const rule = (ruleIndex !== undefined ? component?.[ruleIndex] : undefined) ?? byId.get(ruleId);
     const id = ruleId || rule?.id || "unknown";
-    const tags = tagsOf(rule?.properties, result.properties);
-    const category = categoryOf(tool.name, rule, id, tags);
-
-    const score = securitySeverity(result.properties, rule?.properties);
+    // rule-level facts are computed once per rule, not once per result (reports repeat rules thousands of times)
+    const facts = result.properties
+      ? ruleFacts(tool.name, rule, id, result.properties)
+      : cachedFacts(tool.name, rule, id);
+    const { category, score } = facts;
     const level = result.level ?? rule?.defaultConfiguration?.level ?? "warning";
     const severity = score !== undefined ? severityFromScore(score) : (LEVEL_SEVERITY[level] ?? "medium");
     const rawSeverity = score !== undefined ? `security-severity=${score} level=${level}` : `level=${level}`;
@@ -245,7 +280,7 @@ function parseRun(
         category === "secret" ? rule?.fullDescription?.text : (text ?? rule?.fullDescription?.text),
       severity,
       rawSeverity,
-      cwes: [...tags, ...tagsOf(rule?.properties).filter((t) => /cwe/i.test(t))],
+      cwes: facts.cwes,
       location: {
         file: uri
           ? resolveUri(uri, physical?.artifactLocation?.uriBaseId, run.originalUriBaseIds)
@@ -258,7 +293,7 @@ function parseRun(
       fingerprints: { ...result.fingerprints, ...result.partialFingerprints },
       toolId: result.guid ?? result.correlationGuid,
       references: [rule?.helpUri],
-      tags: tags.filter((t) => !/cwe/i.test(t)),
+      tags: facts.plainTags,
       remediation:
         rule?.help?.text && rule.help.text !== rule.shortDescription?.text ? rule.help.text : undefined,
     };

@@ -53,7 +53,7 @@ const Words = z
   .catch(undefined);
 
 const Metadata = z
-  .looseObject({
+  .object({
     cwe: Words,
     owasp: Words,
     confidence: Word,
@@ -77,13 +77,13 @@ const Metadata = z
   .catch(undefined);
 type Metadata = NonNullable<z.infer<typeof Metadata>>;
 
-const Position = z.looseObject({ line: z.number().int().nonnegative(), col: z.number().int().optional() });
+const Position = z.object({ line: z.number().int().nonnegative(), col: z.number().int().optional() });
 
-const ScaInfo = z.looseObject({
+const ScaInfo = z.object({
   reachable: z.boolean().optional(),
   reachability_rule: z.boolean().optional(),
-  dependency_match: z.looseObject({
-    found_dependency: z.looseObject({
+  dependency_match: z.object({
+    found_dependency: z.object({
       package: z.string(),
       version: z.string().optional(),
       ecosystem: z.string().optional(),
@@ -96,12 +96,12 @@ const ScaInfo = z.looseObject({
 });
 type ScaInfo = z.infer<typeof ScaInfo>;
 
-const Result = z.looseObject({
+const Result = z.object({
   check_id: z.string(),
   path: z.string(),
   start: Position,
   end: Position,
-  extra: z.looseObject({
+  extra: z.object({
     message: z.string(),
     severity: z.string(),
     metadata: Metadata,
@@ -115,7 +115,7 @@ const Result = z.looseObject({
 });
 type Result = z.infer<typeof Result>;
 
-const Output = z.looseObject({
+const Output = z.object({
   version: z.string().optional(),
   results: z.array(z.unknown()),
 });

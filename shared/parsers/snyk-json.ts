@@ -26,7 +26,7 @@ import { parseShape } from "./shape.ts";
 
 const FORMAT = "snyk-json";
 
-const Vulnerability = z.looseObject({
+const Vulnerability = z.object({
   id: z.string().min(1),
   type: z.string().optional(),
   title: z.string().optional(),
@@ -50,27 +50,27 @@ const Vulnerability = z.looseObject({
   isReachable: z.boolean().optional(),
   reachability: z.string().optional(),
   malicious: z.boolean().optional(),
-  references: z.array(z.looseObject({ url: z.string().optional() })).nullish(),
+  references: z.array(z.object({ url: z.string().optional() })).nullish(),
   filtered: z
-    .looseObject({
-      ignored: z.array(z.looseObject({ reason: z.string().optional() })).nullish(),
+    .object({
+      ignored: z.array(z.object({ reason: z.string().optional() })).nullish(),
       patches: z.array(z.unknown()).nullish(),
     })
     .nullish(),
 });
 type Vulnerability = z.infer<typeof Vulnerability>;
 
-const Project = z.looseObject({
+const Project = z.object({
   vulnerabilities: z.array(z.unknown()),
   packageManager: z.string().optional(),
   projectName: z.string().optional(),
   displayTargetFile: z.string().nullish(),
   targetFile: z.string().nullish(),
   path: z.string().optional(),
-  docker: z.looseObject({ baseImage: z.string().nullish() }).nullish(),
+  docker: z.object({ baseImage: z.string().nullish() }).nullish(),
   applications: z.array(z.unknown()).nullish(),
   filtered: z
-    .looseObject({ ignore: z.array(z.unknown()).nullish(), patch: z.array(z.unknown()).nullish() })
+    .object({ ignore: z.array(z.unknown()).nullish(), patch: z.array(z.unknown()).nullish() })
     .nullish(),
 });
 type Project = z.infer<typeof Project>;

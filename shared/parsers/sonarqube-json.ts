@@ -44,12 +44,12 @@ const GONE = new Set(["FIXED", "REMOVED"]);
 /** Resolutions meaning someone decided to live with it: kept, marked suppressed. */
 const ACCEPTED = new Set(["FALSE-POSITIVE", "WONTFIX", "FALSE_POSITIVE", "ACCEPTED"]);
 
-const TextRange = z.looseObject({
+const TextRange = z.object({
   startLine: z.number().int().nonnegative().optional(),
   endLine: z.number().int().nonnegative().optional(),
 });
 
-const Issue = z.looseObject({
+const Issue = z.object({
   key: z.string(),
   rule: z.string(),
   severity: z.string().optional(),
@@ -64,12 +64,12 @@ const Issue = z.looseObject({
   issueStatus: z.string().optional(),
   resolution: z.string().optional(),
   tags: z.array(z.string()).optional(),
-  impacts: z.array(z.looseObject({ softwareQuality: z.string(), severity: z.string() })).optional(),
+  impacts: z.array(z.object({ softwareQuality: z.string(), severity: z.string() })).optional(),
   cleanCodeAttribute: z.string().optional(),
 });
 type Issue = z.infer<typeof Issue>;
 
-const Hotspot = z.looseObject({
+const Hotspot = z.object({
   key: z.string(),
   component: z.string(),
   project: z.string().optional(),
@@ -84,10 +84,10 @@ const Hotspot = z.looseObject({
 });
 type Hotspot = z.infer<typeof Hotspot>;
 
-const Component = z.looseObject({ key: z.string(), path: z.string().optional() });
-const Rule = z.looseObject({ key: z.string(), name: z.string().optional() });
+const Component = z.object({ key: z.string(), path: z.string().optional() });
+const Rule = z.object({ key: z.string(), name: z.string().optional() });
 
-const Response = z.looseObject({
+const Response = z.object({
   issues: z.array(z.unknown()).optional(),
   hotspots: z.array(z.unknown()).optional(),
   components: z.array(z.unknown()).optional(),

@@ -20,7 +20,7 @@ const FORMAT = "tfsec-json";
 const STATUS_PASSED = 1;
 const STATUS_IGNORED = 2;
 
-const Result = z.looseObject({
+const Result = z.object({
   rule_id: z.string(),
   long_id: z.string().nullish(),
   rule_description: z.string().nullish(),
@@ -35,14 +35,14 @@ const Result = z.looseObject({
   warning: z.boolean().nullish(),
   status: z.number().nullish(),
   resource: z.string().nullish(),
-  location: z.looseObject({
+  location: z.object({
     filename: z.string(),
     start_line: z.number().nullish(),
     end_line: z.number().nullish(),
   }),
 });
 
-const Report = z.looseObject({ results: z.array(z.unknown()).nullable() });
+const Report = z.object({ results: z.array(z.unknown()).nullable() });
 
 function detect(doc: ReportDocument): boolean {
   if (doc.syntax !== "json" || !isRecord(doc.value)) return false;

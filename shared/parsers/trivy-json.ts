@@ -41,15 +41,13 @@ const FORMAT = "trivy-json";
 const TOOL_NAME = "Trivy";
 
 const CodeLines = z
-  .looseObject({
-    Lines: z
-      .array(z.looseObject({ Content: z.string().optional(), IsCause: z.boolean().optional() }))
-      .nullish(),
+  .object({
+    Lines: z.array(z.object({ Content: z.string().optional(), IsCause: z.boolean().optional() })).nullish(),
   })
   .nullish();
 type CodeLines = z.infer<typeof CodeLines>;
 
-const CvssBlock = z.looseObject({
+const CvssBlock = z.object({
   V2Vector: z.string().optional(),
   V2Score: z.number().optional(),
   V3Vector: z.string().optional(),
@@ -59,13 +57,13 @@ const CvssBlock = z.looseObject({
 });
 type CvssBlock = z.infer<typeof CvssBlock>;
 
-const Vulnerability = z.looseObject({
+const Vulnerability = z.object({
   VulnerabilityID: z.string().min(1),
   VendorIDs: z.array(z.string()).nullish(),
   PkgID: z.string().optional(),
   PkgName: z.string().min(1),
   PkgPath: z.string().optional(),
-  PkgIdentifier: z.looseObject({ PURL: z.string().optional() }).nullish(),
+  PkgIdentifier: z.object({ PURL: z.string().optional() }).nullish(),
   InstalledVersion: z.string().optional(),
   FixedVersion: z.string().optional(),
   Status: z.string().optional(),
@@ -77,12 +75,12 @@ const Vulnerability = z.looseObject({
   PrimaryURL: z.string().optional(),
   Title: z.string().optional(),
   Description: z.string().optional(),
-  DataSource: z.looseObject({ ID: z.string().optional() }).nullish(),
+  DataSource: z.object({ ID: z.string().optional() }).nullish(),
   Fingerprint: z.string().optional(),
 });
 type Vulnerability = z.infer<typeof Vulnerability>;
 
-const Misconfiguration = z.looseObject({
+const Misconfiguration = z.object({
   ID: z.string().min(1),
   AVDID: z.string().optional(),
   Type: z.string().optional(),
@@ -95,7 +93,7 @@ const Misconfiguration = z.looseObject({
   References: z.array(z.string()).nullish(),
   Status: z.string().optional(),
   CauseMetadata: z
-    .looseObject({
+    .object({
       Resource: z.string().optional(),
       StartLine: z.number().int().nonnegative().optional(),
       EndLine: z.number().int().nonnegative().optional(),
@@ -105,7 +103,7 @@ const Misconfiguration = z.looseObject({
 });
 type Misconfiguration = z.infer<typeof Misconfiguration>;
 
-const Secret = z.looseObject({
+const Secret = z.object({
   RuleID: z.string().min(1),
   Category: z.string().optional(),
   Severity: z.string().optional(),
@@ -117,7 +115,7 @@ const Secret = z.looseObject({
 });
 type Secret = z.infer<typeof Secret>;
 
-const ModifiedFinding = z.looseObject({
+const ModifiedFinding = z.object({
   Type: z.string(),
   Status: z.string(),
   Statement: z.string().optional(),
@@ -125,7 +123,7 @@ const ModifiedFinding = z.looseObject({
   Finding: z.unknown(),
 });
 
-const Package = z.looseObject({
+const Package = z.object({
   ID: z.string().optional(),
   Name: z.string().optional(),
   Version: z.string().optional(),
@@ -134,7 +132,7 @@ const Package = z.looseObject({
   Dev: z.boolean().optional(),
   Locations: z
     .array(
-      z.looseObject({
+      z.object({
         StartLine: z.number().int().nonnegative().optional(),
         EndLine: z.number().int().nonnegative().optional(),
       }),
@@ -143,7 +141,7 @@ const Package = z.looseObject({
 });
 type Package = z.infer<typeof Package>;
 
-const Result = z.looseObject({
+const Result = z.object({
   Target: z.string(),
   Class: z.string().optional(),
   Type: z.string().optional(),
@@ -155,9 +153,9 @@ const Result = z.looseObject({
 });
 type Result = z.infer<typeof Result>;
 
-const Report = z.looseObject({
+const Report = z.object({
   SchemaVersion: z.number(),
-  Trivy: z.looseObject({ Version: z.string().optional() }).nullish(),
+  Trivy: z.object({ Version: z.string().optional() }).nullish(),
   ArtifactName: z.string().optional(),
   ArtifactType: z.string().optional(),
   Results: z.array(z.unknown()).nullish(),

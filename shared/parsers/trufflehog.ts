@@ -30,7 +30,7 @@ const LineNumber = z
   .optional();
 
 /** Source metadata differs per source (Git, Github, Filesystem, Docker, S3, …); these are the location fields. */
-const SourceData = z.looseObject({
+const SourceData = z.object({
   file: z.string().optional(),
   filename: z.string().optional(),
   path: z.string().optional(),
@@ -43,8 +43,8 @@ const SourceData = z.looseObject({
 });
 type SourceData = z.infer<typeof SourceData>;
 
-const V3Result = z.looseObject({
-  SourceMetadata: z.looseObject({ Data: z.record(z.string(), SourceData) }).nullish(),
+const V3Result = z.object({
+  SourceMetadata: z.object({ Data: z.record(z.string(), SourceData) }).nullish(),
   SourceName: z.string().optional(),
   DetectorName: z.string(),
   DetectorDescription: z.string().optional(),
@@ -57,8 +57,8 @@ const V3Result = z.looseObject({
 });
 type V3Result = z.infer<typeof V3Result>;
 
-const PyIssue = z.looseObject({
-  rule: z.looseObject({ id: z.string(), message: z.string().optional(), severity: z.string().optional() }),
+const PyIssue = z.object({
+  rule: z.object({ id: z.string(), message: z.string().optional(), severity: z.string().optional() }),
   path: z.string(),
   line: LineNumber,
   secret: z.string(),

@@ -68,7 +68,7 @@ const Code = z.union([z.string(), z.number()]).transform(String);
 
 // ---- JSON ----
 
-const JsonInstance = z.looseObject({
+const JsonInstance = z.object({
   uri: z.string().nullish(),
   method: z.string().nullish(),
   param: z.string().nullish(),
@@ -77,7 +77,7 @@ const JsonInstance = z.looseObject({
   otherinfo: z.string().nullish(),
 });
 
-const JsonAlert = z.looseObject({
+const JsonAlert = z.object({
   pluginid: Code,
   alertRef: Code.nullish(),
   alert: z.string().nullish(),
@@ -93,13 +93,13 @@ const JsonAlert = z.looseObject({
   instances: z.array(JsonInstance).nullish(),
 });
 
-const JsonSite = z.looseObject({
+const JsonSite = z.object({
   "@name": z.string().nullish(),
   alerts: z.array(z.unknown()).nullish(),
   ignoredAlerts: z.array(z.unknown()).nullish(),
 });
 
-const JsonReport = z.looseObject({
+const JsonReport = z.object({
   "@programName": z.string().nullish(),
   "@version": z.string().nullish(),
   site: z.array(z.unknown()),
@@ -158,9 +158,9 @@ function parseJson(doc: ReportDocument): ParsedReport {
 // ---- XML ----
 
 // fast-xml-parser gives text-only elements as strings and empty ones as ""
-const XmlField = z.union([z.string(), z.looseObject({ "#text": z.string().optional() })]).optional();
+const XmlField = z.union([z.string(), z.object({ "#text": z.string().optional() })]).optional();
 
-const XmlInstance = z.looseObject({
+const XmlInstance = z.object({
   uri: XmlField,
   method: XmlField,
   param: XmlField,
@@ -181,18 +181,16 @@ const XmlAlert = XmlInstance.extend({
   reference: XmlField,
   cweid: XmlField,
   wascid: XmlField,
-  instances: z
-    .union([z.literal(""), z.looseObject({ instance: z.array(z.unknown()).optional() })])
-    .optional(),
+  instances: z.union([z.literal(""), z.object({ instance: z.array(z.unknown()).optional() })]).optional(),
 });
 
-const XmlSite = z.looseObject({
+const XmlSite = z.object({
   "@_name": z.string().optional(),
-  alerts: z.union([z.literal(""), z.looseObject({ alertitem: z.array(z.unknown()).optional() })]).optional(),
+  alerts: z.union([z.literal(""), z.object({ alertitem: z.array(z.unknown()).optional() })]).optional(),
 });
 
-const XmlReport = z.looseObject({
-  OWASPZAPReport: z.looseObject({
+const XmlReport = z.object({
+  OWASPZAPReport: z.object({
     "@_programName": z.string().optional(),
     "@_version": z.string().optional(),
     site: z.array(z.unknown()).optional(),
