@@ -1,4 +1,68 @@
-import type { CliIo } from "../io.ts";
-export async function benchCommand(io: CliIo, _args: string[]): Promise<void> {
-  io.out("bench: not yet wired");
+import { spawnSync } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { type CliIo, CliError } from "../io.ts";
+
+/**
+ * `npm run bench`: every figure of DESIGN §11 as a ratio against a baseline measured in the same
+ * run, one measure per child process (so peak memory is that measure's own), printed as
+ * `BENCH {"name","value","unit","baseline","ratio"}` lines. Nothing here asserts timings: budgets
+ * are read by people and by the issue notes, never by tests.
+ */
+
+export interface BenchLine {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number | null;
+  ratio: number | null;
+  budget?: string;
+  peakRssMb?: number;
+  note?: string;
+}
+
+export const MEASURES = ["parse-sarif", "parse-trivy", "ingest", "sarif-e2e", "memory-200mb", "bundles"] as const;
+export type MeasureName = (typeof MEASURES)[number];
+
+const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
+
+export function printBench(io: CliIo, line: BenchLine): void {
+  io.out(`BENCH ${JSON.stringify(line)}`);
+}
+
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+export async function benchCommand(io: CliIo, args: string[]): Promise<void> {
+  const measureFlag = args.indexOf("--measure");
+  if (measureFlag >= 0) {
+    const name = args[measureFlag + 1];
+    const { runMeasure } = await import("./measures.ts");
+    if (!name || !(MEASURES as readonly string[]).includes(name)) throw new CliError(`unknown measure ${name}; measures: ${MEASURES.join(", ")}`, 2);
+    await runMeasure(io, name as MeasureName);
+    return;
+  }
+  const only = args.filter((a) => !a.startsWith("--"));
+  const selected = only.length ? MEASURES.filter((m) => only.includes(m)) : [...MEASURES];
+  io.out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  let failed = 0;
+  for (const measure of selected) {
+    const started = Date.now();
+    // each measure in its own process: its peak RSS is its own, and a crash cannot hide the others
+    const heap = measure === "memory-200mb" ? ["--max-old-space-size=2048"] : ["--max-old-space-size=4096"];
+    const child = spawnSync(process.execPath, [...heap, "--expose-gc", BIN, "bench", "--measure", measure], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "ERROR" },
+    });
+    for (const line of child.stdout.split("\n")) if (line.trim()) io.out(line);
+    if (child.status !== 0) {
+      failed++;
+      io.err(`measure ${measure} failed (exit ${child.status ?? child.signal}): ${child.stderr.split("\n").slice(-15).join("\n")}`);
+    } else {
+      io.err(`measure ${measure}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    }
+  }
+  if (failed) throw new CliError(`${failed} measure(s) failed`, 1);
 }

@@ -1,3 +1,6 @@
+import type { NormalizedFinding } from "#shared/domain/finding";
+import { parseReport } from "#shared/parsers/registry";
+
 /**
  * Synthetic reports for the benchmark: realistic field shapes, deterministic content, any size.
  * Generated, never read from the corpus.
@@ -27,7 +30,7 @@ const WORDS = [
 ];
 
 /** A SARIF 2.1.0 log shaped like CodeQL output, about `targetBytes` long. */
-export function sarifReport(targetBytes: number, seed = 1): string {
+export function sarifReport(targetBytes: number, seed = 1, count = Number.POSITIVE_INFINITY): string {
   const rnd = lcg(seed);
   const rules = Array.from({ length: 60 }, (_, i) => ({
     id: `js/rule-${i}`,
@@ -45,7 +48,7 @@ export function sarifReport(targetBytes: number, seed = 1): string {
   }));
   const results: string[] = [];
   let size = 0;
-  for (let i = 0; size < targetBytes; i++) {
+  for (let i = 0; count === Number.POSITIVE_INFINITY ? size < targetBytes : i < count; i++) {
     const ruleIndex = Math.floor(rnd() * rules.length);
     const line = 1 + Math.floor(rnd() * 2000);
     const word = WORDS[i % WORDS.length];
@@ -133,4 +136,9 @@ export function trivyReport(targetBytes: number, seed = 2): string {
     size += v.length + 1;
   }
   return `{"SchemaVersion":2,"CreatedAt":"2026-11-20T10:00:00Z","ArtifactName":"registry.example.com/shop:1.0","ArtifactType":"container_image","Metadata":{"OS":{"Family":"debian","Name":"12.7"}},"Results":[{"Target":"registry.example.com/shop:1.0 (debian 12.7)","Class":"os-pkgs","Type":"debian","Vulnerabilities":[${vulns.join(",")}]}]}`;
+}
+
+/** `n` distinct normalized findings, as the SARIF parser makes them from a generated report. */
+export function sarifResults(n: number, seed = 7): NormalizedFinding[] {
+  return parseReport(Buffer.from(sarifReport(0, seed, n)), { secretSalt: "bench" }).findings;
 }

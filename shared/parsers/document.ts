@@ -1,5 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { ParseError } from "./parse-error.ts";
+import { readProlog } from "./xml-prolog.ts";
 
 /** Input bounds. A report beyond them is refused with a clear error, never half-read. */
 export const INPUT_LIMITS = {
@@ -140,13 +141,7 @@ export function readDocument(text: string): ReportDocument {
   }
   if (first === "<") {
     const head = text.slice(0, 4096);
-    // the root follows the prolog, which a DOCTYPE with an internal subset can make long (Burp)
-    const prolog = text
-      .slice(0, 256 * 1024)
-      .replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>/gi, "");
-    const root = /<([A-Za-z_][\w.:-]*)[\s>/]/.exec(prolog);
-    if (!root?.[1]) throw new ParseError("XML input has no root element");
-    return { syntax: "xml", root: root[1], head, text };
+    return { syntax: "xml", root: readProlog(text).root, head, text };
   }
   if (!first) throw new ParseError("the input is empty");
   const head = text.slice(0, 4096);

@@ -41,17 +41,29 @@ function put<T extends object, K extends keyof T>(target: T, key: K, value: T[K]
   if (value !== undefined) target[key] = value;
 }
 
+/** A line number as the model allows it: a non-negative safe integer, else nothing. */
+function lineNumber(n: number | undefined): number | undefined {
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function buildCvss(c: NonNullable<FindingDraft["cvss"]>): NonNullable<NormalizedFinding["cvss"]> {
+  const out: NonNullable<NormalizedFinding["cvss"]> = { version: c.version };
+  put(out, "vector", c.vector && c.vector.length <= LIMITS.shortText ? c.vector : undefined);
+  put(out, "score", c.score !== undefined && Number.isFinite(c.score) && c.score >= 0 && c.score <= 10 ? c.score : undefined);
+  return out;
+}
+
 function buildLocation(l: Location | undefined): Location {
   const out: Location = {};
   if (!l) return out;
   put(out, "file", l.file ? clip(normalizePath(l.file), LIMITS.path) : undefined);
-  put(out, "startLine", l.startLine);
-  let end = l.endLine;
+  put(out, "startLine", lineNumber(l.startLine));
+  let end = lineNumber(l.endLine);
   if (l.startLine !== undefined && end !== undefined && end < l.startLine) end = l.startLine;
   put(out, "endLine", end);
-  put(out, "snippetHash", l.snippetHash);
+  put(out, "snippetHash", clipOptional(l.snippetHash, 64));
   put(out, "url", clipOptional(l.url, LIMITS.url));
-  put(out, "method", l.method?.toUpperCase());
+  put(out, "method", clipOptional(l.method?.toUpperCase(), 20));
   put(out, "parameter", clipOptional(l.parameter, LIMITS.shortText));
   put(out, "resource", clipOptional(l.resource, LIMITS.path));
   put(out, "image", clipOptional(l.image, LIMITS.path));
@@ -63,9 +75,10 @@ function buildPackage(p: NonNullable<FindingDraft["package"]>): PackageRef {
     name: clip(p.name, LIMITS.path),
     fixedVersions: uniqueClipped(p.fixedVersions ?? [], LIMITS.fixedVersions, 200),
   };
-  put(out, "purl", p.purl);
-  put(out, "ecosystem", p.ecosystem);
-  put(out, "version", p.version);
+  // an over-long purl is not a purl we can trust to parse back: drop it rather than cut it
+  put(out, "purl", p.purl && p.purl.length <= LIMITS.path ? p.purl : undefined);
+  put(out, "ecosystem", clipOptional(p.ecosystem, 50));
+  put(out, "version", clipOptional(p.version, 200));
   put(out, "direct", p.direct);
   put(out, "scope", p.scope);
   put(out, "manifest", p.manifest ? clip(normalizePath(p.manifest), LIMITS.path) : undefined);
@@ -106,9 +119,9 @@ export function makeFinding(draft: FindingDraft): NormalizedFinding {
   put(out, "description", clipOptional(draft.description, LIMITS.description));
   put(out, "rawSeverity", clipOptional(draft.rawSeverity, 100));
   put(out, "confidence", draft.confidence);
-  put(out, "cvss", draft.cvss);
+  if (draft.cvss) out.cvss = buildCvss(draft.cvss);
   if (draft.vulnerability) {
-    const id = canonicalVulnId(draft.vulnerability.id);
+    const id = clip(canonicalVulnId(draft.vulnerability.id), 200);
     const aliases = draft.vulnerability.aliases.length
       ? uniqueClipped(draft.vulnerability.aliases.map(canonicalVulnId), LIMITS.ids, 200).filter(
           (a) => a !== id,
@@ -118,10 +131,19 @@ export function makeFinding(draft: FindingDraft): NormalizedFinding {
   }
   if (draft.package) out.package = buildPackage(draft.package);
   put(out, "reachability", draft.reachability);
-  put(out, "vex", draft.vex);
+  if (draft.vex) {
+    const vex: NonNullable<NormalizedFinding["vex"]> = { state: draft.vex.state };
+    put(vex, "justification", clipOptional(draft.vex.justification, LIMITS.shortText));
+    put(vex, "detail", clipOptional(draft.vex.detail, LIMITS.description));
+    out.vex = vex;
+  }
   put(out, "exploit", draft.exploit);
   put(out, "secret", draft.secret);
-  put(out, "suppressed", draft.suppressed);
+  if (draft.suppressed) {
+    const suppressed: NonNullable<NormalizedFinding["suppressed"]> = { kind: clip(draft.suppressed.kind, 50) };
+    put(suppressed, "justification", clipOptional(draft.suppressed.justification, LIMITS.shortText));
+    out.suppressed = suppressed;
+  }
   put(out, "baselineState", draft.baselineState);
   put(out, "toolId", clipOptional(draft.toolId, LIMITS.shortText));
   put(out, "remediation", clipOptional(draft.remediation, LIMITS.description));

@@ -5,11 +5,13 @@
  */
 
 const BLOCK_END = /<\/(?:p|div|li|ul|ol|h[1-6]|tr|table|pre)\s*>|<br\s*\/?>/gi;
-const TAG = /<[^>]*>/g;
+// every pattern here is linear on hostile input: no `[^>]*` that can rescan a run of `<`, no `\s*` that
+// can rescan a run of blanks without a newline
+const TAG = /<[^<>]*>/g;
 const ENTITY = /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|([a-z]+));/gi;
-const BLANK_RUNS = /[ \t\f\v\u00a0]+/g;
-const LINE_RUNS = /\s*\n\s*/g;
-const HREF = /href\s*=\s*["']([^"']+)["']/gi;
+const BLANK_RUNS = /[^\S\n]+/g;
+const LINE_RUNS = / ?\n\s*/g;
+const HREF = /href\s*=\s*["']([^"'<>]{1,2000})["']/gi;
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+/gi;
 
 const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };

@@ -1,12 +1,12 @@
 import { XMLParser } from "fast-xml-parser";
 import { ParseError } from "./parse-error.ts";
+import { withoutDoctype } from "./xml-prolog.ts";
 
 /**
  * Safe XML: the DOCTYPE (and any internal subset with ENTITY declarations) is cut out before
  * parsing, so external entities are never resolved and entity bombs have nothing to expand.
  * Only predefined entities and character references are decoded.
  */
-const DOCTYPE = /<!DOCTYPE\s[^[>]*(\[[\s\S]*?\]\s*)?>/gi;
 
 export type XmlNode = Record<string, unknown>;
 
@@ -30,10 +30,11 @@ export function parseXml(text: string, format: string, options: XmlOptions = {})
     isArray: (name) => arrays.has(name),
   });
   try {
-    const value: unknown = parser.parse(text.replace(DOCTYPE, ""));
+    const value: unknown = parser.parse(withoutDoctype(text));
     if (typeof value !== "object" || value === null) throw new Error("no document element");
     return value as XmlNode;
   } catch (error) {
+    if (error instanceof ParseError) throw new ParseError(error.message, format, error.where);
     throw new ParseError(`invalid XML: ${(error as Error).message.split("\n")[0]}`, format);
   }
 }

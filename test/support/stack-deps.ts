@@ -1,6 +1,5 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
+import { meteredTable as meteredTableOf } from "#cli/bench/metered";
 import { documentClient } from "#shared/aws/dynamodb";
 import { s3 } from "#shared/aws/s3";
 import type { EventPublisher } from "#shared/bus";
@@ -34,48 +33,7 @@ export function recordingPublisher(): EventPublisher & {
   };
 }
 
-/**
- * A DynamoDB document client that asks for and sums the consumed capacity of every call: how the
- * tests and the benchmark prove "writes proportional to change" in write request units.
- */
-export function meteredTable(): {
-  db: TableRef;
-  meter: { wcu: number; rcu: number; calls: number; reset(): void };
-} {
-  const raw = new DynamoDBClient({});
-  const meter = {
-    wcu: 0,
-    rcu: 0,
-    calls: 0,
-    reset() {
-      this.wcu = 0;
-      this.rcu = 0;
-      this.calls = 0;
-    },
-  };
-  const WRITES = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/;
-  raw.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as Record<string, unknown>;
-      input.ReturnConsumedCapacity ??= "TOTAL";
-      const result = await next(args);
-      meter.calls++;
-      const output = result.output as { ConsumedCapacity?: unknown };
-      const list = Array.isArray(output.ConsumedCapacity)
-        ? output.ConsumedCapacity
-        : output.ConsumedCapacity
-          ? [output.ConsumedCapacity]
-          : [];
-      const units = (list as Array<{ CapacityUnits?: number }>).reduce(
-        (n, c) => n + (c.CapacityUnits ?? 0),
-        0,
-      );
-      if (WRITES.test(context.commandName ?? "")) meter.wcu += units;
-      else meter.rcu += units;
-      return result;
-    },
-    { step: "initialize", name: "meterCapacity" },
-  );
-  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  return { db: { client, tableName: stackEnv().env[ENV.tableName] ?? "" }, meter };
+/** A metered client on the stack's table (see cli/bench/metered.ts). */
+export function meteredTable() {
+  return meteredTableOf(stackEnv().env[ENV.tableName] ?? "");
 }

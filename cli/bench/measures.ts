@@ -1,0 +1,258 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { CliIo } from "../io.ts";
+import { type BenchLine, type MeasureName, peakRssMb, printBench } from "./bench.ts";
+import { sarifReport, sarifResults, trivyReport } from "./generate.ts";
+
+const MB = 1024 * 1024;
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+function best(runs: number, fn: () => void): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const t = performance.now();
+    fn();
+    min = Math.min(min, performance.now() - t);
+  }
+  return min;
+}
+
+function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+async function parseThroughput(io: CliIo, name: string, text: string): Promise<void> {
+  const { parseReport } = await import("#shared/parsers/registry");
+  const bytes = Buffer.from(text);
+  const mb = bytes.length / MB;
+  let findings = 0;
+  // interleaved best-of-3: both sides see the same machine state
+  const baseline = best(3, () => JSON.parse(text));
+  const ours = best(3, () => {
+    findings = parseReport(bytes, { secretSalt: "bench" }).count;
+  });
+  const line: BenchLine = {
+    name,
+    value: round(mb / (ours / 1000)),
+    unit: "MB/s",
+    baseline: round(mb / (baseline / 1000)),
+    ratio: round(baseline / ours),
+    budget: "ratio >= 0.5",
+    peakRssMb: peakRssMb(),
+    note: `${mb.toFixed(1)} MB, ${findings} findings; normalize = decode + bounds check + JSON.parse + detect + map + validate`,
+  };
+  printBench(io, line);
+}
+
+async function ingest(io: CliIo): Promise<void> {
+  const { startLocalStack } = await import("#cli/local/stack");
+  const stack = await startLocalStack({ memory: true });
+  try {
+    const [{ documentClient }, { s3 }, { batchWrite }, { correlateScan }, { stageScanForBench }, { meteredTable }] = await Promise.all([
+      import("#shared/aws/dynamodb"),
+      import("#shared/aws/s3"),
+      import("#shared/store/batch-write"),
+      import("#shared/usecases/correlate-scan"),
+      import("./stage.ts"),
+      import("./metered.ts"),
+    ]);
+    const db = { client: documentClient, tableName: stack.env.ASPM_TABLE_NAME ?? "" };
+    const bucket = { client: s3, bucketName: stack.env.ASPM_BUCKET_NAME ?? "" };
+    const events = { publish: async () => undefined };
+    const findings = sarifResults(10_000);
+
+    // warm the JIT and DynamoDB Local on another app
+    await correlateScan({ db, bucket, events }, await stageScanForBench(db, bucket, sarifResults(1000, 9), "bench-warmup"));
+
+    const scanId = await stageScanForBench(db, bucket, findings, "bench-ingest");
+    gc();
+    let t = performance.now();
+    const first = await correlateScan({ db, bucket, events }, scanId);
+    const oursMs = performance.now() - t;
+
+    // baseline: the very items correlate wrote, written again with raw BatchWriteItem (same client, same concurrency)
+    const items: Array<Record<string, unknown>> = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient.send(
+        new QueryCommand({ TableName: db.tableName, KeyConditionExpression: "pk = :pk AND begins_with(sk, :f)", ExpressionAttributeValues: { ":pk": "APP#bench-ingest", ":f": "FINDING#" }, ExclusiveStartKey: cursor }),
+      );
+      items.push(...(page.Items ?? []));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    const copies = items.map((i) => ({ ...i, pk: "APP#bench-baseline", gsi1pk: undefined, gsi1sk: undefined, gsi2pk: undefined, gsi2sk: undefined }));
+    gc();
+    t = performance.now();
+    await batchWrite(documentClient, db.tableName, copies.map((Item) => ({ PutRequest: { Item } })));
+    const baselineMs = performance.now() - t;
+    printBench(io, {
+      name: "ingest_first_10k",
+      value: round(10_000 / (oursMs / 1000), 0),
+      unit: "findings/s",
+      baseline: round(10_000 / (baselineMs / 1000), 0),
+      ratio: round(baselineMs / oursMs),
+      budget: "ratio >= 0.7",
+      peakRssMb: peakRssMb(),
+      note: `correlate ${oursMs.toFixed(0)} ms (${first.counts?.new} new) vs raw BatchWriteItem of the same ${items.length} items ${baselineMs.toFixed(0)} ms (baseline items without index keys: fewer GSI writes, so the baseline is the faster side)`,
+    });
+
+    // unchanged re-scan, metered
+    const { db: metered, meter } = meteredTable(db.tableName);
+    const again = await stageScanForBench(db, bucket, [...findings].reverse(), "bench-ingest");
+    gc();
+    meter.reset();
+    t = performance.now();
+    const second = await correlateScan({ db: metered, bucket, events }, again);
+    const rescanMs = performance.now() - t;
+    printBench(io, {
+      name: "rescan_unchanged_10k_wru",
+      value: round(meter.wcu, 1),
+      unit: "WRU",
+      baseline: 10_000,
+      ratio: round(meter.wcu / 10_000, 5),
+      budget: "value <= 10",
+      peakRssMb: peakRssMb(),
+      note: `${second.counts?.unchanged} unchanged, ${meter.calls} DynamoDB calls, ${meter.rcu.toFixed(1)} RRU; baseline = one write per finding`,
+    });
+    printBench(io, {
+      name: "rescan_unchanged_10k_time",
+      value: round(rescanMs, 0),
+      unit: "ms",
+      baseline: round(oursMs, 0),
+      ratio: round(rescanMs / oursMs),
+      peakRssMb: peakRssMb(),
+      note: "baseline = the first ingest of the same findings",
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function sarifEndToEnd(io: CliIo): Promise<void> {
+  const { startLocalStack } = await import("#cli/local/stack");
+  const { uploadReport, waitForScan } = await import("#cli/api-client");
+  const stack = await startLocalStack({ memory: true });
+  const dir = mkdtempSync(join(tmpdir(), "aspm-bench-"));
+  try {
+    const file = join(dir, "codeql-30k.sarif");
+    writeFileSync(file, sarifReport(0, 3, 30_000));
+    const api = { url: stack.apiUrl, token: stack.apiToken };
+    // warm-up: a small upload through the same path
+    const warm = join(dir, "warm.sarif");
+    writeFileSync(warm, sarifReport(0, 4, 100));
+    await waitForScan(api, await uploadReport(api, warm, { app: "bench-warm" }), () => undefined, 120_000);
+    const t = performance.now();
+    const scanId = await uploadReport(api, file, { app: "bench-e2e" });
+    const uploadedMs = performance.now() - t;
+    const scan = await waitForScan(api, scanId, () => undefined, 300_000);
+    const totalMs = performance.now() - t;
+    if (scan.status !== "processed") throw new Error(`30k scan ended ${scan.status}: ${scan.failure?.reason}`);
+    printBench(io, {
+      name: "sarif_30k_end_to_end",
+      value: round(totalMs / 1000, 1),
+      unit: "s",
+      baseline: round(uploadedMs / 1000, 2),
+      ratio: round(totalMs / uploadedMs, 1),
+      budget: "value < 30 s here; no truncation",
+      peakRssMb: peakRssMb(),
+      note: `${scan.counts?.observations} observations → ${scan.counts?.unique} unique (${scan.counts?.new} new); baseline = the presigned upload alone`,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
+  }
+}
+
+async function memory200(io: CliIo): Promise<void> {
+  const { parseReport } = await import("#shared/parsers/registry");
+  const dir = mkdtempSync(join(tmpdir(), "aspm-bench-"));
+  try {
+    const file = join(dir, "big.sarif");
+    writeFileSync(file, sarifReport(200 * MB, 5));
+    gc();
+    // baseline: the peak RSS of a process that only JSON.parses the same file
+    const probe = spawnSync(
+      process.execPath,
+      ["--max-old-space-size=2048", "-e", `const t=require('fs').readFileSync(${JSON.stringify(file)},'utf8');JSON.parse(t);console.log(Math.round(process.resourceUsage().maxRSS/1024))`],
+      { encoding: "utf8" },
+    );
+    const baselineMb = Number(probe.stdout.trim());
+    const { readFileSync, statSync } = await import("node:fs");
+    const size = statSync(file).size / MB;
+    const t = performance.now();
+    const report = parseReport(readFileSync(file), { secretSalt: "bench" });
+    const ms = performance.now() - t;
+    const peak = peakRssMb();
+    printBench(io, {
+      name: "memory_200mb_report",
+      value: peak,
+      unit: "MB peak RSS",
+      baseline: Number.isFinite(baselineMb) ? baselineMb : null,
+      ratio: Number.isFinite(baselineMb) && baselineMb > 0 ? round(peak / baselineMb) : null,
+      budget: "fits a 2 GB Lambda (run with --max-old-space-size=2048)",
+      peakRssMb: peak,
+      note: `${size.toFixed(0)} MB SARIF, ${report.count} findings in ${(ms / 1000).toFixed(1)} s; baseline = peak RSS of a bare JSON.parse of the same file`,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function bundles(io: CliIo): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "aspm-cdk-"));
+  try {
+    const synth = spawnSync("npx", ["cdk", "synth", "--quiet", "--output", dir], { encoding: "utf8", maxBuffer: 64 * MB });
+    if (synth.status !== 0) throw new Error(`cdk synth failed: ${synth.stderr.slice(-2000)}`);
+    const { assemblyTemplates, bundleSizes } = await import("#infra/bundle-sizes");
+    const coldImport = (entry: string) => {
+      const out = spawnSync(process.execPath, ["--input-type=module", "-e", `const t=performance.now();await import(${JSON.stringify(entry)});console.log(performance.now()-t)`], { encoding: "utf8" });
+      return Number(out.stdout.trim());
+    };
+    const empty = join(dir, "empty.mjs");
+    writeFileSync(empty, "export const handler = async () => undefined;\n");
+    const baselineImport = Math.min(coldImport(empty), coldImport(empty));
+    for (const [, template] of Object.entries(assemblyTemplates(dir))) {
+      for (const bundle of bundleSizes(dir, template)) {
+        const name = bundle.path.split("/").slice(1, -2).join("/") || bundle.path;
+        printBench(io, {
+          name: `bundle_${name}`,
+          value: bundle.bytes,
+          unit: "bytes minified",
+          baseline: 1_000_000,
+          ratio: round(bundle.bytes / 1_000_000),
+          budget: "ratio <= 1",
+        });
+        const entry = join(dir, bundle.asset, "index.mjs");
+        const ms = Math.min(coldImport(entry), coldImport(entry));
+        printBench(io, { name: `cold_import_${name}`, value: round(ms, 0), unit: "ms", baseline: round(baselineImport, 1), ratio: round(ms / baselineImport, 1), note: "baseline = import of an empty module; Node 20 here, Lambda runs 22" });
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runMeasure(io: CliIo, name: MeasureName): Promise<void> {
+  switch (name) {
+    case "parse-sarif":
+      return parseThroughput(io, "normalize_sarif_50mb", sarifReport(50 * MB, 1));
+    case "parse-trivy":
+      return parseThroughput(io, "normalize_trivy_50mb", trivyReport(50 * MB, 2));
+    case "ingest":
+      return ingest(io);
+    case "sarif-e2e":
+      return sarifEndToEnd(io);
+    case "memory-200mb":
+      return memory200(io);
+    case "bundles":
+      return bundles(io);
+  }
+}

@@ -1,0 +1,66 @@
+import type { NormalizedFinding, NormalizedReport } from "#shared/domain/finding";
+import { newSortableId } from "#shared/domain/ids";
+import { type Scan, scopeIdOf } from "#shared/domain/scan";
+import { ensureApp } from "#shared/store/app-store";
+import { type BucketRef, putJsonGz } from "#shared/store/blob-store";
+import { putNewScan, transitionScan } from "#shared/store/scan-store";
+import { objectKeys } from "#shared/store/table";
+import type { TableRef } from "#shared/store/table-ref";
+
+export interface StageOptions {
+  appId: string;
+  tool?: string;
+  branch?: string;
+  tracked?: boolean;
+  commitTime?: string;
+  target?: string;
+  createdAt?: string;
+}
+
+/**
+ * Puts a scan in the state normalize leaves it in (scan item `normalized`, normalized report in S3),
+ * without a raw upload, so the running pipeline does not pick it up and a test can drive correlate
+ * itself (with a metered client, or an injected crash). Shared by the benchmark and the tests.
+ */
+export async function stageNormalizedScan(
+  db: TableRef,
+  bucket: BucketRef,
+  findings: NormalizedFinding[],
+  options: StageOptions,
+): Promise<string> {
+  const now = options.createdAt ?? new Date().toISOString();
+  const scanId = newSortableId(Date.parse(now));
+  const tool = { name: options.tool ?? findings[0]?.tool.name ?? "semgrep" };
+  const branch = options.branch ?? "main";
+  const tracked = options.tracked ?? branch === "main";
+  const target = options.target ?? "repo";
+  const scan: Scan = {
+    scanId,
+    appId: options.appId,
+    status: "pending",
+    branch,
+    tracked,
+    ...(options.commitTime ? { commitTime: options.commitTime } : {}),
+    target,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ensureApp(db, options.appId, now);
+  await putNewScan(db, scan);
+  const report: NormalizedReport = { format: "sarif", tool, count: findings.length, findings };
+  await putJsonGz(bucket, objectKeys.normalized(options.appId, scanId), report);
+  await transitionScan(db, scanId, ["pending"], {
+    status: "normalized",
+    format: "sarif",
+    tool,
+    target,
+    scopeId: scopeIdOf(options.appId, tool.name, target, branch),
+    updatedAt: now,
+  });
+  return scanId;
+}
+
+/** The benchmark's shorthand: a tracked scan of `app` with the given findings. */
+export function stageScanForBench(db: TableRef, bucket: BucketRef, findings: NormalizedFinding[], appId: string): Promise<string> {
+  return stageNormalizedScan(db, bucket, findings, { appId });
+}
