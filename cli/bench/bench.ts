@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { type CliIo, CliError } from "../io.ts";
+import { CliError, type CliIo } from "../io.ts";
 
 /**
  * `npm run bench`: every figure of DESIGN §11 as a ratio against a baseline measured in the same
@@ -21,7 +21,14 @@ export interface BenchLine {
   note?: string;
 }
 
-export const MEASURES = ["parse-sarif", "parse-trivy", "ingest", "sarif-e2e", "memory-200mb", "bundles"] as const;
+export const MEASURES = [
+  "parse-sarif",
+  "parse-trivy",
+  "ingest",
+  "sarif-e2e",
+  "memory-200mb",
+  "bundles",
+] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
 const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
@@ -39,13 +46,16 @@ export async function benchCommand(io: CliIo, args: string[]): Promise<void> {
   if (measureFlag >= 0) {
     const name = args[measureFlag + 1];
     const { runMeasure } = await import("./measures.ts");
-    if (!name || !(MEASURES as readonly string[]).includes(name)) throw new CliError(`unknown measure ${name}; measures: ${MEASURES.join(", ")}`, 2);
+    if (!name || !(MEASURES as readonly string[]).includes(name))
+      throw new CliError(`unknown measure ${name}; measures: ${MEASURES.join(", ")}`, 2);
     await runMeasure(io, name as MeasureName);
     return;
   }
   const only = args.filter((a) => !a.startsWith("--"));
   const selected = only.length ? MEASURES.filter((m) => only.includes(m)) : [...MEASURES];
-  io.out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  io.out(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+  );
   let failed = 0;
   for (const measure of selected) {
     const started = Date.now();
@@ -59,7 +69,9 @@ export async function benchCommand(io: CliIo, args: string[]): Promise<void> {
     for (const line of child.stdout.split("\n")) if (line.trim()) io.out(line);
     if (child.status !== 0) {
       failed++;
-      io.err(`measure ${measure} failed (exit ${child.status ?? child.signal}): ${child.stderr.split("\n").slice(-15).join("\n")}`);
+      io.err(
+        `measure ${measure} failed (exit ${child.status ?? child.signal}): ${child.stderr.split("\n").slice(-15).join("\n")}`,
+      );
     } else {
       io.err(`measure ${measure}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }

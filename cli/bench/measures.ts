@@ -56,7 +56,14 @@ async function ingest(io: CliIo): Promise<void> {
   const { startLocalStack } = await import("#cli/local/stack");
   const stack = await startLocalStack({ memory: true });
   try {
-    const [{ documentClient }, { s3 }, { batchWrite }, { correlateScan }, { stageScanForBench }, { meteredTable }] = await Promise.all([
+    const [
+      { documentClient },
+      { s3 },
+      { batchWrite },
+      { correlateScan },
+      { stageScanForBench },
+      { meteredTable },
+    ] = await Promise.all([
       import("#shared/aws/dynamodb"),
       import("#shared/aws/s3"),
       import("#shared/store/batch-write"),
@@ -70,7 +77,10 @@ async function ingest(io: CliIo): Promise<void> {
     const findings = sarifResults(10_000);
 
     // warm the JIT and DynamoDB Local on another app
-    await correlateScan({ db, bucket, events }, await stageScanForBench(db, bucket, sarifResults(1000, 9), "bench-warmup"));
+    await correlateScan(
+      { db, bucket, events },
+      await stageScanForBench(db, bucket, sarifResults(1000, 9), "bench-warmup"),
+    );
 
     const scanId = await stageScanForBench(db, bucket, findings, "bench-ingest");
     gc();
@@ -83,15 +93,31 @@ async function ingest(io: CliIo): Promise<void> {
     let cursor: Record<string, unknown> | undefined;
     do {
       const page = await documentClient.send(
-        new QueryCommand({ TableName: db.tableName, KeyConditionExpression: "pk = :pk AND begins_with(sk, :f)", ExpressionAttributeValues: { ":pk": "APP#bench-ingest", ":f": "FINDING#" }, ExclusiveStartKey: cursor }),
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :f)",
+          ExpressionAttributeValues: { ":pk": "APP#bench-ingest", ":f": "FINDING#" },
+          ExclusiveStartKey: cursor,
+        }),
       );
       items.push(...(page.Items ?? []));
       cursor = page.LastEvaluatedKey;
     } while (cursor);
-    const copies = items.map((i) => ({ ...i, pk: "APP#bench-baseline", gsi1pk: undefined, gsi1sk: undefined, gsi2pk: undefined, gsi2sk: undefined }));
+    const copies = items.map((i) => ({
+      ...i,
+      pk: "APP#bench-baseline",
+      gsi1pk: undefined,
+      gsi1sk: undefined,
+      gsi2pk: undefined,
+      gsi2sk: undefined,
+    }));
     gc();
     t = performance.now();
-    await batchWrite(documentClient, db.tableName, copies.map((Item) => ({ PutRequest: { Item } })));
+    await batchWrite(
+      documentClient,
+      db.tableName,
+      copies.map((Item) => ({ PutRequest: { Item } })),
+    );
     const baselineMs = performance.now() - t;
     printBench(io, {
       name: "ingest_first_10k",
@@ -154,7 +180,8 @@ async function sarifEndToEnd(io: CliIo): Promise<void> {
     const uploadedMs = performance.now() - t;
     const scan = await waitForScan(api, scanId, () => undefined, 300_000);
     const totalMs = performance.now() - t;
-    if (scan.status !== "processed") throw new Error(`30k scan ended ${scan.status}: ${scan.failure?.reason}`);
+    if (scan.status !== "processed")
+      throw new Error(`30k scan ended ${scan.status}: ${scan.failure?.reason}`);
     printBench(io, {
       name: "sarif_30k_end_to_end",
       value: round(totalMs / 1000, 1),
@@ -181,7 +208,11 @@ async function memory200(io: CliIo): Promise<void> {
     // baseline: the peak RSS of a process that only JSON.parses the same file
     const probe = spawnSync(
       process.execPath,
-      ["--max-old-space-size=2048", "-e", `const t=require('fs').readFileSync(${JSON.stringify(file)},'utf8');JSON.parse(t);console.log(Math.round(process.resourceUsage().maxRSS/1024))`],
+      [
+        "--max-old-space-size=2048",
+        "-e",
+        `const t=require('fs').readFileSync(${JSON.stringify(file)},'utf8');JSON.parse(t);console.log(Math.round(process.resourceUsage().maxRSS/1024))`,
+      ],
       { encoding: "utf8" },
     );
     const baselineMb = Number(probe.stdout.trim());
@@ -209,11 +240,22 @@ async function memory200(io: CliIo): Promise<void> {
 async function bundles(io: CliIo): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "aspm-cdk-"));
   try {
-    const synth = spawnSync("npx", ["cdk", "synth", "--quiet", "--output", dir], { encoding: "utf8", maxBuffer: 64 * MB });
+    const synth = spawnSync("npx", ["cdk", "synth", "--quiet", "--output", dir], {
+      encoding: "utf8",
+      maxBuffer: 64 * MB,
+    });
     if (synth.status !== 0) throw new Error(`cdk synth failed: ${synth.stderr.slice(-2000)}`);
     const { assemblyTemplates, bundleSizes } = await import("#infra/bundle-sizes");
     const coldImport = (entry: string) => {
-      const out = spawnSync(process.execPath, ["--input-type=module", "-e", `const t=performance.now();await import(${JSON.stringify(entry)});console.log(performance.now()-t)`], { encoding: "utf8" });
+      const out = spawnSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `const t=performance.now();await import(${JSON.stringify(entry)});console.log(performance.now()-t)`,
+        ],
+        { encoding: "utf8" },
+      );
       return Number(out.stdout.trim());
     };
     const empty = join(dir, "empty.mjs");
@@ -232,7 +274,14 @@ async function bundles(io: CliIo): Promise<void> {
         });
         const entry = join(dir, bundle.asset, "index.mjs");
         const ms = Math.min(coldImport(entry), coldImport(entry));
-        printBench(io, { name: `cold_import_${name}`, value: round(ms, 0), unit: "ms", baseline: round(baselineImport, 1), ratio: round(ms / baselineImport, 1), note: "baseline = import of an empty module; Node 20 here, Lambda runs 22" });
+        printBench(io, {
+          name: `cold_import_${name}`,
+          value: round(ms, 0),
+          unit: "ms",
+          baseline: round(baselineImport, 1),
+          ratio: round(ms / baselineImport, 1),
+          note: "baseline = import of an empty module; Node 20 here, Lambda runs 22",
+        });
       }
     }
   } finally {

@@ -61,6 +61,11 @@ export async function stageNormalizedScan(
 }
 
 /** The benchmark's shorthand: a tracked scan of `app` with the given findings. */
-export function stageScanForBench(db: TableRef, bucket: BucketRef, findings: NormalizedFinding[], appId: string): Promise<string> {
+export function stageScanForBench(
+  db: TableRef,
+  bucket: BucketRef,
+  findings: NormalizedFinding[],
+  appId: string,
+): Promise<string> {
   return stageNormalizedScan(db, bucket, findings, { appId });
 }

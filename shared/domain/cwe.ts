@@ -8,7 +8,8 @@ const CANONICAL = /^CWE-[1-9]\d{0,4}$/;
 
 export function normalizeCwe(value: string | number | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (typeof value === "number") return Number.isInteger(value) && value > 0 && value < 100_000 ? `CWE-${value}` : undefined;
+  if (typeof value === "number")
+    return Number.isInteger(value) && value > 0 && value < 100_000 ? `CWE-${value}` : undefined;
   const trimmed = value.trim();
   if (/^\d{1,5}$/.test(trimmed)) {
     const n = Number(trimmed);

@@ -5,7 +5,11 @@
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 20_000;
 
+/** Anything normalization would change: backslashes, `//`, `./`, `file:`, drive letters, edge blanks. */
+const NEEDS_WORK = /\\|\/\/|(^|\/)\.\/|^file:|^[A-Za-z]:|^\s|\s$/i;
+
 export function normalizePath(raw: string): string {
+  if (!NEEDS_WORK.test(raw)) return raw;
   // reports repeat the same few thousand paths across many results
   const cached = cache.get(raw);
   if (cached !== undefined) return cached;
@@ -29,7 +33,7 @@ function normalizeUncached(raw: string): string {
   path = path.replace(/^\/?[A-Za-z]:\//, "/");
   path = path.replace(/\/{2,}/g, "/");
   while (path.startsWith("./")) path = path.slice(2);
-  path = path.replace(/\/\.\//g, "/");
+  while (path.includes("/./")) path = path.replace(/\/\.\//g, "/");
   return path;
 }
 

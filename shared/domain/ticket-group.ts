@@ -3,11 +3,13 @@ import type { Severity } from "./finding.ts";
 import { shortHash } from "./hash.ts";
 import { severityRank } from "./severity.ts";
 import type { Priority, TrackedFinding } from "./tracked-finding.ts";
-import { highestVersion, lowestVersion } from "./version.ts";
+import { compareVersions, highestVersion, lowestVersion } from "./version.ts";
 
 /**
  * Ticket groups (DESIGN §8): the unit of remediation, one ticket per fix, not per CVE.
- * SCA: (app, package, the smallest version that fixes every member) — "upgrade X to Y closes N";
+ * SCA: (app, package), whose action is the smallest version that fixes every member — "upgrade X to Y
+ * closes N" (the version is the action, not the identity: a new advisory moves the target of the
+ * same ticket);
  * SAST/IaC: (app, rule, file); secrets: one per secret; DAST: (app, rule, endpoint family).
  */
 
@@ -92,10 +94,17 @@ export function groupFindings(appId: string, findings: readonly TrackedFinding[]
     if (!first) continue;
     let action: string;
     let title: string;
-    let groupKey = key;
+    const groupKey = key;
     if (bucket.kind === "upgrade") {
+      // each member's earliest fix at or above what is installed (a lower "fix" is another branch's backport)
       const earliestFixes = shown
-        .map((m) => lowestVersion(m.package?.fixedVersions ?? []))
+        .map((m) => {
+          const installed = m.package?.version;
+          const candidates = (m.package?.fixedVersions ?? []).filter(
+            (v) => !installed || compareVersions(v, installed) > 0,
+          );
+          return lowestVersion(candidates);
+        })
         .filter((v): v is string => !!v);
       const target = highestVersion(earliestFixes);
       const name = first.package?.name ?? first.rule.id;
@@ -108,7 +117,7 @@ export function groupFindings(appId: string, findings: readonly TrackedFinding[]
         : `${name}: ${shown.length} vulnerabilit${shown.length === 1 ? "y" : "ies"} without a fix`;
       if (unfixable && target)
         action += ` (${unfixable} finding${unfixable === 1 ? " has" : "s have"} no fix yet)`;
-      groupKey = `${key}|${target ?? "nofix"}`;
+      // the group is the package: a new target version updates the same ticket instead of orphaning it
     } else if (bucket.kind === "secret") {
       title = `Rotate and remove the ${first.rule.name ?? first.rule.id} secret in ${first.location.file ?? "the repository"}`;
       action = `Revoke the secret (${first.secret?.preview ?? "redacted"}), then remove it from ${first.location.file ?? "the code"} and its history`;

@@ -33,7 +33,23 @@ export function compareVersions(a: string, b: string): number {
   }
   if (x.pre && !y.pre) return -1;
   if (!x.pre && y.pre) return 1;
-  return x.pre.localeCompare(y.pre);
+  // SemVer §11.4: dot-separated identifiers, numeric ones compared as numbers and below alphanumeric ones
+  const left = x.pre.split(".");
+  const right = y.pre.split(".");
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const p = left[i];
+    const q = right[i];
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    if (p === q) continue;
+    const pn = /^\d+$/.test(p);
+    const qn = /^\d+$/.test(q);
+    if (pn && qn) return Number(p) - Number(q);
+    if (pn) return -1;
+    if (qn) return 1;
+    return p < q ? -1 : 1;
+  }
+  return 0;
 }
 
 /** The lowest of the versions given (a member's earliest fix), or undefined for none. */

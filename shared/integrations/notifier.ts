@@ -74,11 +74,29 @@ function wrap64(data: Buffer): string {
   return (data.toString("base64").match(/.{1,76}/g) ?? []).join("\r\n");
 }
 
+/**
+ * RFC 2047 encoded-words of at most 75 chars each (`=?UTF-8?B?…?=` leaves 63 for base64, so 45 bytes
+ * per word), folded onto continuation lines; never splitting a UTF-8 character.
+ */
+function encodedWords(text: string): string {
+  const words: string[] = [];
+  let chunk = "";
+  for (const ch of text) {
+    if (Buffer.byteLength(chunk + ch) > 45) {
+      words.push(chunk);
+      chunk = "";
+    }
+    chunk += ch;
+  }
+  if (chunk) words.push(chunk);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w).toString("base64")}?=`).join("\r\n ");
+}
+
 /** multipart/related(alternative(text, html), png) with the chart as Content-ID trend.png. */
 export function mimeMessage(digest: Digest, chart: Buffer, from: string, to: string[]): Buffer {
   const outer = "aspm-related-boundary";
   const inner = "aspm-alternative-boundary";
-  const subject = `=?UTF-8?B?${Buffer.from(digest.subject).toString("base64")}?=`;
+  const subject = encodedWords(digest.subject);
   const lines = [
     `From: ${from}`,
     `To: ${to.join(", ")}`,

@@ -1,4 +1,4 @@
-import type { TicketGroup } from "#shared/domain/ticket-group";
+import { isActionable, type TicketGroup } from "#shared/domain/ticket-group";
 import type { TrackedFinding } from "#shared/domain/tracked-finding";
 import { type AdfDoc, adf } from "./adf.ts";
 
@@ -33,7 +33,7 @@ export function ticketIssue(
   members: readonly TrackedFinding[],
   project: string,
 ): TicketIssue {
-  const open = members.filter((m) => m.status === "open");
+  const open = members.filter(isActionable);
   const top = [...open].sort((a, b) => (b.score?.risk ?? 0) - (a.score?.risk ?? 0))[0];
   const factors = top?.score?.factors ?? [];
   return {

@@ -1,4 +1,5 @@
 import { gunzipSync } from "node:zlib";
+import { type JsonLimits, parseJsonLazily, scanJson } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
 import { readProlog } from "./xml-prolog.ts";
 
@@ -11,6 +12,9 @@ export const INPUT_LIMITS = {
   /** Longest single JSON string (a base64 HTTP response in a DAST report can be a few MB). */
   maxStringBytes: 32 * 1024 * 1024,
 } as const;
+
+/** JSON documents from this size on are parsed with lazy big arrays (see lazy-json.ts). */
+export const LAZY_DOCUMENT_CHARS = 8 * 1024 * 1024;
 
 export type ReportDocument =
   | { syntax: "json"; value: unknown }
@@ -52,43 +56,8 @@ export function decodeReport(bytes: Uint8Array, maxBytes: number = INPUT_LIMITS.
  * One pass over JSON text that enforces the depth and string-size bounds before JSON.parse
  * builds anything. Skips string bodies with indexOf, so it costs a fraction of the parse.
  */
-export function checkJsonBounds(text: string, limits = INPUT_LIMITS): void {
-  let depth = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // a string: find its closing quote, stepping over escapes
-      let j = i + 1;
-      for (;;) {
-        j = text.indexOf('"', j);
-        if (j === -1) return; // unterminated: JSON.parse reports it with a position
-        let backslashes = 0;
-        for (let k = j - 1; text.charCodeAt(k) === 0x5c; k--) backslashes++;
-        if (backslashes % 2 === 0) break;
-        j++;
-      }
-      if (j - i > limits.maxStringBytes) {
-        throw new ParseError(
-          `a JSON string of ${j - i} chars exceeds the ${limits.maxStringBytes} cap`,
-          undefined,
-          `offset ${i}`,
-        );
-      }
-      i = j + 1;
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > limits.maxJsonDepth) {
-        throw new ParseError(`JSON nesting deeper than ${limits.maxJsonDepth}`, undefined, `offset ${i}`);
-      }
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
-    i++;
-  }
+export function checkJsonBounds(text: string, limits: JsonLimits = INPUT_LIMITS): void {
+  scanJson(text, limits, false);
 }
 
 function jsonError(error: unknown, where?: string): ParseError {
@@ -127,10 +96,13 @@ function parseJsonLines(text: string): unknown[] {
 export function readDocument(text: string): ReportDocument {
   const first = firstNonSpace(text);
   if (first === "{" || first === "[") {
-    checkJsonBounds(text);
     try {
+      if (text.length >= LAZY_DOCUMENT_CHARS)
+        return { syntax: "json", value: parseJsonLazily(text, INPUT_LIMITS) };
+      checkJsonBounds(text);
       return { syntax: "json", value: JSON.parse(text) };
     } catch (error) {
+      if (error instanceof ParseError) throw error;
       // several top-level objects, one per line, is JSON Lines
       const lines = text.split("\n").filter((l) => l.trim());
       if (lines.length > 1 && lines.every((l) => l.trim().startsWith("{"))) {

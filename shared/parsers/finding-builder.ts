@@ -49,7 +49,11 @@ function lineNumber(n: number | undefined): number | undefined {
 function buildCvss(c: NonNullable<FindingDraft["cvss"]>): NonNullable<NormalizedFinding["cvss"]> {
   const out: NonNullable<NormalizedFinding["cvss"]> = { version: c.version };
   put(out, "vector", c.vector && c.vector.length <= LIMITS.shortText ? c.vector : undefined);
-  put(out, "score", c.score !== undefined && Number.isFinite(c.score) && c.score >= 0 && c.score <= 10 ? c.score : undefined);
+  put(
+    out,
+    "score",
+    c.score !== undefined && Number.isFinite(c.score) && c.score >= 0 && c.score <= 10 ? c.score : undefined,
+  );
   return out;
 }
 
@@ -140,7 +144,9 @@ export function makeFinding(draft: FindingDraft): NormalizedFinding {
   put(out, "exploit", draft.exploit);
   put(out, "secret", draft.secret);
   if (draft.suppressed) {
-    const suppressed: NonNullable<NormalizedFinding["suppressed"]> = { kind: clip(draft.suppressed.kind, 50) };
+    const suppressed: NonNullable<NormalizedFinding["suppressed"]> = {
+      kind: clip(draft.suppressed.kind, 50),
+    };
     put(suppressed, "justification", clipOptional(draft.suppressed.justification, LIMITS.shortText));
     out.suppressed = suppressed;
   }

@@ -23,5 +23,10 @@ export interface ReportFormat {
   /** One line for `aspm formats`. */
   description: string;
   detect(doc: ReportDocument): boolean;
+  /**
+   * The parser visits big arrays with `forEachElement` and accepts LazyArrays (lazy-json.ts):
+   * elements are parsed one at a time. Other parsers get plain arrays.
+   */
+  lazyArrays?: boolean;
   parse(doc: ReportDocument, ctx: ParseContext): ParsedReport;
 }

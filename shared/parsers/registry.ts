@@ -13,6 +13,7 @@ import { gitleaksJson } from "./gitleaks-json.ts";
 import { gosecJson } from "./gosec-json.ts";
 import { grypeJson } from "./grype-json.ts";
 import { kicsJson } from "./kics.ts";
+import { detectionView, hasLazy, materialize } from "./lazy-json.ts";
 import { npmAuditJson } from "./npm-audit-json.ts";
 import { nucleiJson } from "./nuclei.ts";
 import { osvScannerJson } from "./osv-scanner-json.ts";
@@ -115,14 +116,20 @@ function describe(doc: ReportDocument): string {
  * bad input always ends as a clear, typed error.
  */
 export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: string): NormalizedReport {
-  const doc = readDocument(decodeReport(bytes));
-  const format = formatId ? formatById(formatId) : detectFormat(doc);
+  let doc = readDocument(decodeReport(bytes));
+  const lazy = doc.syntax === "json" && hasLazy(doc.value);
+  // detectors see plain arrays (the first element of each lazy one): they only look at shapes
+  const probe: ReportDocument =
+    lazy && doc.syntax === "json" ? { syntax: "json", value: detectionView(doc.value) } : doc;
+  const format = formatId ? formatById(formatId) : detectFormat(probe);
   if (!format) {
     throw new ParseError(`unknown format "${formatId}". We read: ${FORMATS.map((f) => f.id).join(", ")}`);
   }
-  if (formatId && !safeDetect(format, doc)) {
+  if (formatId && !safeDetect(format, probe)) {
     throw new ParseError(`the input is ${describe(doc)}, not a ${format.id} report`, format.id);
   }
+  if (lazy && !format.lazyArrays && doc.syntax === "json")
+    doc = { syntax: "json", value: materialize(doc.value) };
   try {
     const parsed = format.parse(doc, ctx);
     return { format: format.id, tool: parsed.tool, count: parsed.findings.length, findings: parsed.findings };

@@ -8,6 +8,7 @@ import { isCve } from "#shared/domain/vulnerability-id";
 import { isRecord, type ReportDocument } from "./document.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
+import { forEachElement, JsonArray } from "./lazy-json.ts";
 import { parseShape } from "./shape.ts";
 
 /**
@@ -103,7 +104,8 @@ const Run = z.object({
       .array(z.object({ name: z.string().optional(), rules: z.array(Rule).optional() }))
       .optional(),
   }),
-  results: z.array(z.unknown()).nullish(),
+  // lazily parsed on big logs (shared/parsers/lazy-json.ts): each result is parsed as it is visited
+  results: JsonArray.nullish(),
   originalUriBaseIds: z.record(z.string(), z.object({ uri: z.string().optional() })).optional(),
 });
 
@@ -246,7 +248,7 @@ function parseRun(
     return facts;
   };
 
-  (run.results ?? []).forEach((rawResult, resultIndex) => {
+  forEachElement(run.results, (rawResult, resultIndex) => {
     const result = parseShape(Result, rawResult, "sarif", `runs[${runIndex}].results[${resultIndex}]`);
     if (result.kind && NOT_FINDINGS.has(result.kind)) return;
     const ruleId = result.ruleId ?? result.rule?.id ?? "";
@@ -344,6 +346,7 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
 
 export const sarif: ReportFormat = {
   id: "sarif",
+  lazyArrays: true,
   tools: "CodeQL, Semgrep, Trivy, Checkov, Gitleaks, ESLint, Snyk Code, tfsec, KICS and any SARIF writer",
   description:
     "SARIF 2.1.0 logs: multiple runs, rule security-severity and CWE tags, partialFingerprints, suppressions",

@@ -15,6 +15,7 @@ import { isRecord, type ReportDocument } from "./document.ts";
 import { purlFromEcosystem } from "./ecosystem-purl.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
+import { forEachElement, JsonArray } from "./lazy-json.ts";
 import { newestCvss } from "./newest-cvss.ts";
 import { parseShape } from "./shape.ts";
 
@@ -141,15 +142,16 @@ const Package = z.object({
 });
 type Package = z.infer<typeof Package>;
 
+// the big arrays may arrive lazily (shared/parsers/lazy-json.ts): each element is parsed as it is visited
 const Result = z.object({
   Target: z.string(),
   Class: z.string().optional(),
   Type: z.string().optional(),
-  Packages: z.array(z.unknown()).nullish(),
-  Vulnerabilities: z.array(z.unknown()).nullish(),
-  Misconfigurations: z.array(z.unknown()).nullish(),
-  Secrets: z.array(z.unknown()).nullish(),
-  ExperimentalModifiedFindings: z.array(z.unknown()).nullish(),
+  Packages: JsonArray.nullish(),
+  Vulnerabilities: JsonArray.nullish(),
+  Misconfigurations: JsonArray.nullish(),
+  Secrets: JsonArray.nullish(),
+  ExperimentalModifiedFindings: JsonArray.nullish(),
 });
 type Result = z.infer<typeof Result>;
 
@@ -158,7 +160,7 @@ const Report = z.object({
   Trivy: z.object({ Version: z.string().optional() }).nullish(),
   ArtifactName: z.string().optional(),
   ArtifactType: z.string().optional(),
-  Results: z.array(z.unknown()).nullish(),
+  Results: JsonArray.nullish(),
 });
 
 const LegacyReport = z.array(z.unknown());
@@ -263,7 +265,7 @@ function causeText(code: CodeLines): string | undefined {
 function packageIndex(result: Result, where: string): Map<string, Package> {
   const index = new Map<string, Package>();
   if (!result.Vulnerabilities?.length) return index;
-  (result.Packages ?? []).forEach((raw, i) => {
+  forEachElement(result.Packages, (raw, i) => {
     const pkg = parseShape(Package, raw, FORMAT, `${where}.Packages[${i}]`);
     const key = pkg.ID ?? (pkg.Name ? `${pkg.Name}@${pkg.Version ?? ""}` : undefined);
     if (key) index.set(key, pkg);
@@ -422,19 +424,19 @@ function parseResult(
   const c: ResultContext = { ...base, result, os };
   const out: NormalizedFinding[] = [];
   const packages = packageIndex(result, where);
-  (result.Vulnerabilities ?? []).forEach((rawV, i) => {
+  forEachElement(result.Vulnerabilities, (rawV, i) => {
     const v = parseShape(Vulnerability, rawV, FORMAT, `${where}.Vulnerabilities[${i}]`);
     const pkg = packages.get(v.PkgID ?? `${v.PkgName}@${v.InstalledVersion ?? ""}`);
     out.push(makeFinding(vulnerabilityDraft(v, c, pkg)));
   });
-  (result.Misconfigurations ?? []).forEach((rawM, i) => {
+  forEachElement(result.Misconfigurations, (rawM, i) => {
     const m = parseShape(Misconfiguration, rawM, FORMAT, `${where}.Misconfigurations[${i}]`);
     if (m.Status === undefined || m.Status === "FAIL") out.push(makeFinding(misconfigurationDraft(m, c)));
   });
-  (result.Secrets ?? []).forEach((rawS, i) => {
+  forEachElement(result.Secrets, (rawS, i) => {
     out.push(makeFinding(secretDraft(parseShape(Secret, rawS, FORMAT, `${where}.Secrets[${i}]`), c)));
   });
-  (result.ExperimentalModifiedFindings ?? []).forEach((rawM, i) => {
+  forEachElement(result.ExperimentalModifiedFindings, (rawM, i) => {
     const draft = modifiedDraft(rawM, `${where}.ExperimentalModifiedFindings[${i}]`, c);
     if (draft) out.push(makeFinding(draft));
   });
@@ -458,7 +460,7 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
   const report = parseShape(Report, value, FORMAT);
   const tool = { name: TOOL_NAME, version: report.Trivy?.Version };
   const image = report.ArtifactType === "container_image" ? report.ArtifactName : undefined;
-  (report.Results ?? []).forEach((raw, i) => {
+  forEachElement(report.Results, (raw, i) => {
     findings.push(...parseResult(raw, `Results[${i}]`, { tool, image, salt: ctx.secretSalt }));
   });
   return { tool, findings };
