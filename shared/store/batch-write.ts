@@ -27,6 +27,8 @@ export async function batchWrite(
   tableName: string,
   requests: WriteRequest[],
   concurrency = 8,
+  /** Called before each chunk is sent (tests inject crashes here). */
+  beforeChunk?: (size: number) => void,
 ): Promise<BatchWriteStats> {
   const stats: BatchWriteStats = { requests: 0, retries: 0, consumedWcu: 0 };
   const chunks: WriteRequest[][] = [];
@@ -35,6 +37,7 @@ export async function batchWrite(
   async function worker(): Promise<void> {
     while (next < chunks.length) {
       let pending = chunks[next++] ?? [];
+      beforeChunk?.(pending.length);
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= MAX_ATTEMPTS)
           throw new Error(

@@ -173,11 +173,11 @@ async function applyChanges(
     if (change.kind === "created" && change.observed) {
       const o = change.observed;
       const score = scoreOf(o, change.firstSeenAt);
-      created.push({
+      // built by assignment after one spread: conditional spreads would make each item a slow dictionary
+      const finding: TrackedFinding = {
         ...o.view,
         findingId: o.findingId,
         appId: scan.appId,
-        ...(o.cve ? { cve: o.cve } : {}),
         correlationKey: o.key,
         status: "open",
         firstSeenAt: change.firstSeenAt,
@@ -185,7 +185,6 @@ async function applyChanges(
         sources: { [scan.scopeId]: source(o, scan) },
         contentHash: o.contentHash,
         team,
-        ...(score ? { score } : {}),
         history: [
           {
             at: scan.at,
@@ -196,7 +195,10 @@ async function applyChanges(
             scanId: scan.scanId,
           },
         ],
-      });
+      };
+      if (o.cve) finding.cve = o.cve;
+      if (score) finding.score = score;
+      created.push(finding);
     } else {
       rest.push(change);
     }
@@ -205,12 +207,9 @@ async function applyChanges(
   let puts = 0;
   let updates = 0;
   if (!uncertain) {
-    // first sightings in bulk: 25 items per request, the cheapest way to land a first ingest
-    for (const batch of chunked(created, 500)) {
-      spend(batch.length);
-      await putNewFindings(deps.db, batch);
-      puts += batch.length;
-    }
+    // first sightings in bulk: 25 items per request, several requests in flight, no barrier between them
+    await putNewFindings(deps.db, created, spend);
+    puts += created.length;
   } else {
     await mapConcurrent(created, WRITE_CONCURRENCY, async (finding) => {
       spend(1);
