@@ -13,6 +13,11 @@ Usage:
                                                         correlate (and score) reports in memory
   aspm dev [--memory] [--port N]                        run the local stack (npm start)
   aspm run ticket-sync|posture|digest|intel             run a job against the running local stack
+  aspm exceptions request (--finding ID --app A | --cve CVE | --rule R --app A) --reason TEXT
+                   --requester WHO [--days N | --expires DATE]
+  aspm exceptions approve|reject ID --by WHO [--note TEXT]
+  aspm exceptions list [--state requested,active,…] [--json]
+                                                        risk exceptions on the running local stack
   aspm demo                                             the end-to-end demo (npm run demo)
   aspm bench                                            performance benchmarks (npm run bench)
 
@@ -126,6 +131,46 @@ async function main(argv: string[]): Promise<void> {
       if (!rest[0]) throw new CliError("usage: aspm run ticket-sync|posture|digest|intel", 2);
       const { runCommand } = await import("./commands/dev.ts");
       await runCommand(io, rest[0]);
+      return;
+    }
+    case "exceptions": {
+      const [action, ...args] = rest;
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          finding: { type: "string" },
+          cve: { type: "string" },
+          rule: { type: "string" },
+          app: { type: "string" },
+          reason: { type: "string" },
+          requester: { type: "string" },
+          by: { type: "string" },
+          note: { type: "string" },
+          expires: { type: "string" },
+          days: { type: "string" },
+          state: { type: "string" },
+          json: { type: "boolean" },
+        },
+      });
+      const { exceptionsCommand } = await import("./commands/exceptions.ts");
+      const str = (k: keyof typeof values) =>
+        typeof values[k] === "string" ? (values[k] as string) : undefined;
+      await exceptionsCommand(io, action, positionals[0], {
+        finding: str("finding"),
+        cve: str("cve"),
+        rule: str("rule"),
+        app: str("app"),
+        reason: str("reason"),
+        requester: str("requester"),
+        by: str("by"),
+        note: str("note"),
+        expires: str("expires"),
+        days: str("days"),
+        state: str("state"),
+        json: values.json === true,
+      });
       return;
     }
     case "demo": {

@@ -8,17 +8,19 @@ import type { TableRef } from "#shared/store/table-ref";
  */
 export function meteredTable(tableName: string): {
   db: TableRef;
-  meter: { wcu: number; rcu: number; calls: number; reset(): void };
+  meter: { wcu: number; rcu: number; calls: number; writes: number; reset(): void };
 } {
   const raw = new DynamoDBClient({});
   const meter = {
     wcu: 0,
     rcu: 0,
     calls: 0,
+    writes: 0,
     reset() {
       this.wcu = 0;
       this.rcu = 0;
       this.calls = 0;
+      this.writes = 0;
     },
   };
   const WRITES = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/;
@@ -38,8 +40,10 @@ export function meteredTable(tableName: string): {
         (n, c) => n + (c.CapacityUnits ?? 0),
         0,
       );
-      if (WRITES.test(context.commandName ?? "")) meter.wcu += units;
-      else meter.rcu += units;
+      if (WRITES.test(context.commandName ?? "")) {
+        meter.wcu += units;
+        meter.writes++;
+      } else meter.rcu += units;
       return result;
     },
     { step: "initialize", name: "meterCapacity" },

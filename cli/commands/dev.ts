@@ -75,10 +75,11 @@ export async function devCommand(io: CliIo, options: { memory?: boolean; port?: 
   });
 }
 
-/** `aspm run <job>` against a running `aspm dev`: runs the job's handler here, on the dev stack's stand-ins. */
-export async function runCommand(io: CliIo, job: string): Promise<void> {
-  const { JOBS } = await import("#shared/events");
-  if (!(job in JOBS)) throw new CliError(`unknown job ${job}; jobs: ${Object.keys(JOBS).join(", ")}`, 2);
+/**
+ * Points this process at the stand-ins of the `aspm dev` running in this folder (its endpoints and
+ * table are in .aspm/stack.json), so commands act on the local stack's data.
+ */
+export function attachToLocalStack(): void {
   let file: z.infer<typeof StackFile>;
   try {
     file = StackFile.parse(JSON.parse(readFileSync(join(process.cwd(), STACK_FILE), "utf8")));
@@ -86,6 +87,13 @@ export async function runCommand(io: CliIo, job: string): Promise<void> {
     throw new CliError("no local stack is running here: start one with `npm start` (aspm dev) first", 1);
   }
   Object.assign(process.env, file.env);
+}
+
+/** `aspm run <job>` against a running `aspm dev`: runs the job's handler here, on the dev stack's stand-ins. */
+export async function runCommand(io: CliIo, job: string): Promise<void> {
+  const { JOBS } = await import("#shared/events");
+  if (!(job in JOBS)) throw new CliError(`unknown job ${job}; jobs: ${Object.keys(JOBS).join(", ")}`, 2);
+  attachToLocalStack();
   const { runJob } = await import("../local/jobs.ts");
   const result = await runJob(job as keyof typeof JOBS);
   io.out(JSON.stringify(result, null, 2));

@@ -75,8 +75,13 @@ export interface CorrelationPlan {
   counts: ScanCounts;
   changes: FindingChange[];
   next: AppState;
-  /** For untracked scans: the comparison with the tracked baseline. */
-  gate?: { newFindings: number; newBySeverity: Record<string, number>; fixedFindings: number };
+  /** For untracked scans: the comparison with the tracked baseline (`newIds` lets callers drop excepted ones). */
+  gate?: {
+    newFindings: number;
+    newBySeverity: Record<string, number>;
+    fixedFindings: number;
+    newIds: string[];
+  };
   /** Every unique finding of this scan (also for untracked scans: the gate reads them). */
   observed: Observed[];
 }
@@ -333,6 +338,7 @@ export function planCorrelation(
         newFindings: newOnes.length,
         newBySeverity,
         fixedFindings: Object.keys(base).filter((id) => !seen.has(id)).length,
+        newIds: newOnes.map((o) => o.findingId),
       },
     };
   }

@@ -35,6 +35,8 @@ export const Scan = z.object({
       newFindings: z.number().int().nonnegative(),
       newBySeverity: z.record(z.string(), z.number().int().nonnegative()),
       fixedFindings: z.number().int().nonnegative(),
+      /** New findings an active exception already covers (not counted above). */
+      excepted: z.number().int().nonnegative().optional(),
     })
     .optional(),
   failure: z

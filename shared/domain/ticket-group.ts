@@ -56,8 +56,10 @@ function groupKeyOf(f: TrackedFinding): { key: string; kind: TicketGroup["kind"]
 }
 
 /** An open finding that tickets should carry: not excepted, not marked false positive, not suppressed by VEX. */
-export function isActionable(f: TrackedFinding): boolean {
+export function isActionable(f: TrackedFinding, now: Date = new Date()): boolean {
   if (f.status !== "open") return false;
+  // an exception past its expiry no longer hides the finding, even before the clock job clears it
+  if (f.exception && Date.parse(f.exception.expiresAt) > now.getTime()) return false;
   if (
     f.triage?.status === "false_positive" ||
     f.triage?.status === "accepted_risk" ||
@@ -88,7 +90,7 @@ export function groupFindings(appId: string, findings: readonly TrackedFinding[]
   }
   const groups: TicketGroup[] = [];
   for (const [key, bucket] of buckets) {
-    const open = bucket.members.filter(isActionable);
+    const open = bucket.members.filter((m) => isActionable(m));
     const shown = open.length ? open : bucket.members;
     const first = shown[0];
     if (!first) continue;

@@ -109,6 +109,8 @@ export const TrackedFinding = ProviderView.extend({
   team: z.string(),
   score: Score.optional(),
   triage: Triage.optional(),
+  /** An active exception covering the finding: out of actionable counts, gates and tickets until it expires. */
+  exception: z.object({ id: z.string(), reason: z.string(), expiresAt: z.string() }).optional(),
   history: z.array(AuditEvent),
 });
 export type TrackedFinding = z.infer<typeof TrackedFinding>;

@@ -33,7 +33,7 @@ export function ticketIssue(
   members: readonly TrackedFinding[],
   project: string,
 ): TicketIssue {
-  const open = members.filter(isActionable);
+  const open = members.filter((m) => isActionable(m));
   const top = [...open].sort((a, b) => (b.score?.risk ?? 0) - (a.score?.risk ?? 0))[0];
   const factors = top?.score?.factors ?? [];
   return {

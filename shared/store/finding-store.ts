@@ -430,3 +430,29 @@ export async function mergeFinding(
     throw error;
   }
 }
+
+/** Sets (or clears) the exception mark a person's approved exception puts on a finding, with an audit event. */
+export async function markException(
+  db: TableRef,
+  appId: string,
+  findingId: string,
+  mark: TrackedFinding["exception"],
+  event: AuditEvent,
+): Promise<void> {
+  try {
+    await db.client.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: keys.finding(appId, findingId),
+        UpdateExpression: mark
+          ? "SET #exception = :mark, #history = list_append(#history, :events)"
+          : "REMOVE #exception SET #history = list_append(#history, :events)",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#exception": "exception", "#history": "history" },
+        ExpressionAttributeValues: { ":events": [event], ...(mark ? { ":mark": mark } : {}) },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+}

@@ -16,6 +16,7 @@ import { DETAIL_TYPES } from "#shared/events";
 import { beginStateCommit, finishStateCommit, loadBaseState } from "#shared/store/app-state-store";
 import { getApp, touchAppScan } from "#shared/store/app-store";
 import { type BucketRef, getJsonGz } from "#shared/store/blob-store";
+import { listExceptions } from "#shared/store/exception-store";
 import {
   closeSource,
   mergeFinding,
@@ -27,6 +28,7 @@ import {
 import { getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
+import { exceptionMarkFor } from "./exceptions.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
 
 type Scorer = (view: Observed["view"], firstSeenAt: string) => Score;
@@ -112,6 +114,20 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
     at: scan.createdAt,
   };
 
+  const activeExceptions = (await listExceptions(deps.db, ["active"])).map((s) => s.exception);
+  const markOf = (o: Observed) =>
+    exceptionMarkFor(
+      {
+        findingId: o.findingId,
+        appId: scan.appId,
+        ruleId: o.view.rule.id,
+        vulnerabilityIds: o.view.vulnerability
+          ? [o.view.vulnerability.id, ...o.view.vulnerability.aliases]
+          : [],
+      },
+      activeExceptions,
+      now,
+    );
   const loaded = await loadBaseState(deps.db, deps.bucket, scan.appId, scan.scanId);
   const plan = planCorrelation(loaded.base, input, report.findings);
 
@@ -128,7 +144,7 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
           plan.next,
           input.at,
         );
-    writes = await applyChanges(deps, scorer, plan.changes, plan.next, input, team, loaded.uncertain);
+    writes = await applyChanges(deps, scorer, markOf, plan.changes, plan.next, input, team, loaded.uncertain);
     if (stateKey) await finishStateCommit(deps.db, scan.appId, loaded.pointer, scan.scanId, stateKey);
     await publishChanges(deps.events, plan.changes, input);
   }
@@ -144,7 +160,7 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
     status: "processed",
     lifecycle,
     counts: plan.counts,
-    ...(plan.gate ? { gate: plan.gate } : {}),
+    ...(plan.gate ? { gate: gateWithoutExceptions(plan.gate, plan.observed, markOf) } : {}),
     updatedAt: new Date().toISOString(),
   });
   if (plan.lifecycle === "applied") await touchAppScan(deps.db, scan.appId, input.at);
@@ -154,6 +170,7 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
 async function applyChanges(
   deps: CorrelateDeps,
   scorer: Scorer,
+  markOf: (o: Observed) => TrackedFinding["exception"],
   changes: FindingChange[],
   next: ReturnType<typeof planCorrelation>["next"],
   scan: ScanInput,
@@ -198,6 +215,8 @@ async function applyChanges(
       };
       if (o.cve) finding.cve = o.cve;
       if (score) finding.score = score;
+      const mark = markOf(o);
+      if (mark) finding.exception = mark;
       created.push(finding);
     } else {
       rest.push(change);
@@ -297,6 +316,24 @@ function observationUpdate(
     source: source(o, scan),
     team,
     ...(score ? { score } : {}),
+  };
+}
+
+/** A PR gate ignores new findings that an active exception already covers. */
+function gateWithoutExceptions(
+  gate: NonNullable<ReturnType<typeof planCorrelation>["gate"]>,
+  observed: Observed[],
+  markOf: (o: Observed) => TrackedFinding["exception"],
+) {
+  const byId = new Map(observed.map((o) => [o.findingId, o]));
+  const counted = gate.newIds.map((id) => byId.get(id)).filter((o): o is Observed => !!o && !markOf(o));
+  const newBySeverity: Record<string, number> = {};
+  for (const o of counted) newBySeverity[o.view.severity] = (newBySeverity[o.view.severity] ?? 0) + 1;
+  return {
+    newFindings: counted.length,
+    newBySeverity,
+    fixedFindings: gate.fixedFindings,
+    excepted: gate.newIds.length - counted.length,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { EventPublisher } from "#shared/bus";
 import type { App } from "#shared/domain/app";
+import { reviewOnIntel } from "#shared/domain/exception";
 import {
   diffIntel,
   type IntelSnapshot,
@@ -13,9 +14,11 @@ import type { Score } from "#shared/domain/tracked-finding";
 import { DETAIL_TYPES } from "#shared/events";
 import { getApp } from "#shared/store/app-store";
 import type { BucketRef } from "#shared/store/blob-store";
+import { listExceptions } from "#shared/store/exception-store";
 import { listFindingsByCve, rescoreFinding } from "#shared/store/finding-store";
 import { clearIntelCache, loadIntel, saveIntel } from "#shared/store/intel-store";
 import type { TableRef } from "#shared/store/table-ref";
+import { sendBackToReview } from "./exceptions.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
 
 /** Where the feeds come from: files (tests, the local stack) or URLs (the daily job on AWS). */
@@ -39,6 +42,7 @@ export interface IntelResult {
   epss: "updated" | "kept-previous";
   errors: string[];
   changedCves: number;
+  exceptionsToReview: number;
   findingsChecked: number;
   findingsRescored: number;
   priorityChanges: number;
@@ -95,6 +99,7 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
     severity: string;
   }> = [];
   let checked = 0;
+  const exceptionsSeen = new Map<string, string[]>();
   let rescored = 0;
   for (const change of changes) {
     let cursor: Record<string, unknown> | undefined;
@@ -102,6 +107,8 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
       const page = await listFindingsByCve(deps.db, change.cve, 100, cursor);
       for (const finding of page.findings) {
         checked++;
+        if (finding.exception)
+          exceptionsSeen.set(change.cve, [...(exceptionsSeen.get(change.cve) ?? []), finding.exception.id]);
         if (!apps.has(finding.appId)) apps.set(finding.appId, await getApp(deps.db, finding.appId));
         const score = scoreView(
           finding,
@@ -134,6 +141,14 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
       cursor = page.cursor;
     } while (cursor);
   }
+  // an exception granted before a CVE got worse goes back to review, and its findings count again
+  const exceptions = (await listExceptions(deps.db, ["approved", "active"])).map((e) => e.exception);
+  const cvesByException = new Map<string, string[]>();
+  for (const [cve, ids] of exceptionsSeen)
+    for (const id of ids) cvesByException.set(id, [...(cvesByException.get(id) ?? []), cve]);
+  const reviewed = reviewOnIntel(exceptions, changes, now, (e) => cvesByException.get(e.id) ?? []);
+  if (reviewed.length) await sendBackToReview({ db: deps.db, now: () => now }, reviewed);
+
   const byApp = new Map<string, typeof priorityChanges>();
   for (const c of priorityChanges) byApp.set(c.appId, [...(byApp.get(c.appId) ?? []), c]);
   const events = [...byApp].map(([appId, list]) => ({
@@ -154,6 +169,7 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
     epss,
     errors,
     changedCves: changes.length,
+    exceptionsToReview: reviewed.length,
     findingsChecked: checked,
     findingsRescored: rescored,
     priorityChanges: priorityChanges.length,

@@ -219,7 +219,7 @@ describe("lifecycle in the plan", () => {
     );
     expect(pr.lifecycle).toBe("untracked");
     expect(pr.next).toBe(s1.next);
-    expect(pr.gate).toEqual({ newFindings: 1, newBySeverity: { high: 1 }, fixedFindings: 1 });
+    expect(pr.gate).toMatchObject({ newFindings: 1, newBySeverity: { high: 1 }, fixedFindings: 1 });
   });
 
   it("links SAST results of two tools within the line window only", () => {

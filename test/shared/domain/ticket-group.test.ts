@@ -218,7 +218,13 @@ describe("groupFindings: status, actionability, priority", () => {
         score: score("P1", { suppressed: { reason: "VEX not_affected" } }),
       }),
     ];
-    expect(members.map(isActionable)).toEqual([true, true, false, false, false, false]);
+    expect(members.map((m) => isActionable(m))).toEqual([true, true, false, false, false, false]);
+    // an active exception hides a finding until it expires, and no longer once it has
+    const excepted = scaTracked("a7", "pkg-a", ["9.0.0"], {
+      exception: { id: "e1", reason: "compensated", expiresAt: "2026-12-01T00:00:00.000Z" },
+    });
+    expect(isActionable(excepted, new Date("2026-11-30T00:00:00.000Z"))).toBe(false);
+    expect(isActionable(excepted, new Date("2026-12-02T00:00:00.000Z"))).toBe(true);
     const group = only(groupFindings("p", members));
     expect(group.title).toBe("Upgrade pkg-a to 1.2.0 (closes 2 findings)");
     expect(group.priority).toBe("P3");
