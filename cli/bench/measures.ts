@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { CliIo } from "../io.ts";
 import { type BenchLine, type MeasureName, peakRssMb, printBench } from "./bench.ts";
@@ -242,7 +243,9 @@ async function memory200(io: CliIo): Promise<void> {
 }
 
 async function bundles(io: CliIo): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "aspm-cdk-"));
+  // inside the repo (git-ignored), so the bundles' external @aws-sdk/* resolve from node_modules as on Lambda
+  mkdirSync(".bench", { recursive: true });
+  const dir = mkdtempSync(join(resolve(".bench"), "cdk-"));
   try {
     const synth = spawnSync("npx", ["cdk", "synth", "--quiet", "--output", dir], {
       encoding: "utf8",
