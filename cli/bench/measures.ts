@@ -254,16 +254,12 @@ async function bundles(io: CliIo): Promise<void> {
     if (synth.status !== 0) throw new Error(`cdk synth failed: ${synth.stderr.slice(-2000)}`);
     const { assemblyTemplates, bundleSizes } = await import("#infra/bundle-sizes");
     const coldImport = (entry: string) => {
-      const out = spawnSync(
-        process.execPath,
-        [
-          "--input-type=module",
-          "-e",
-          `const t=performance.now();await import(${JSON.stringify(entry)});console.log(performance.now()-t)`,
-        ],
-        { encoding: "utf8" },
-      );
-      return Number(out.stdout.trim());
+      const code = `const t=performance.now();const m=await import(${JSON.stringify(pathToFileURL(entry).href)});if(typeof m.handler!=="function")throw new Error("no handler");console.log(performance.now()-t)`;
+      const out = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+      const ms = Number.parseFloat(out.stdout.trim());
+      if (out.status !== 0 || !Number.isFinite(ms))
+        throw new Error(`importing ${entry} failed: ${out.stderr.slice(-500)}`);
+      return ms;
     };
     const empty = join(dir, "empty.mjs");
     writeFileSync(empty, "export const handler = async () => undefined;\n");

@@ -15,7 +15,7 @@ import {
 } from "#shared/domain/tracked-finding";
 import { batchWrite } from "./batch-write.ts";
 import { INDEX, keys, riskSortKey } from "./table.ts";
-import { isConditionalCheckFailed, type TableRef, withoutKeys } from "./table-ref.ts";
+import { conditionally, isConditionalCheckFailed, type TableRef, withoutKeys } from "./table-ref.ts";
 
 /**
  * Findings in the single table. Correlation owns the provider fields and lifecycle; people own
@@ -72,19 +72,15 @@ export async function putNewFindings(
 
 /** Creates a finding unless it exists (a retried crash may have written it); false when it existed. */
 export async function putFindingIfAbsent(db: TableRef, f: TrackedFinding): Promise<boolean> {
-  try {
-    await db.client.send(
+  return conditionally(
+    db.client.send(
       new PutCommand({
         TableName: db.tableName,
         Item: findingItem(f),
         ConditionExpression: "attribute_not_exists(pk)",
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export interface ObservationUpdate {
@@ -216,8 +212,8 @@ export async function closeSource(
   scopeId: string,
   at: string,
 ): Promise<void> {
-  try {
-    await db.client.send(
+  await conditionally(
+    db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: keys.finding(appId, findingId),
@@ -226,10 +222,8 @@ export async function closeSource(
         ExpressionAttributeNames: { "#scope": scopeId, "#open": "open" },
         ExpressionAttributeValues: { ":false": false, ":at": at },
       }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-  }
+    ),
+  );
 }
 
 /** No scope reports the finding any more: resolved by `system`, once (retries are no-ops). */
@@ -240,8 +234,8 @@ export async function resolveFinding(
   scopeId: string,
   event: AuditEvent,
 ): Promise<boolean> {
-  try {
-    await db.client.send(
+  return conditionally(
+    db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: keys.finding(appId, findingId),
@@ -262,12 +256,8 @@ export async function resolveFinding(
           ":false": false,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Pattern "findings of an app": the app's partition, sort keys FINDING#, paged. */
@@ -406,8 +396,8 @@ export async function mergeFinding(
   into: string,
   event: AuditEvent,
 ): Promise<boolean> {
-  try {
-    await db.client.send(
+  return conditionally(
+    db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: keys.finding(appId, findingId),
@@ -423,12 +413,8 @@ export async function mergeFinding(
           ":events": [event],
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Sets (or clears) the exception mark a person's approved exception puts on a finding, with an audit event. */
@@ -439,8 +425,8 @@ export async function markException(
   mark: TrackedFinding["exception"],
   event: AuditEvent,
 ): Promise<void> {
-  try {
-    await db.client.send(
+  await conditionally(
+    db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: keys.finding(appId, findingId),
@@ -451,8 +437,6 @@ export async function markException(
         ExpressionAttributeNames: { "#exception": "exception", "#history": "history" },
         ExpressionAttributeValues: { ":events": [event], ...(mark ? { ":mark": mark } : {}) },
       }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-  }
+    ),
+  );
 }

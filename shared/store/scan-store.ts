@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Scan, type ScanStatus } from "#shared/domain/scan";
 import { INDEX, keys } from "./table.ts";
-import { isConditionalCheckFailed, type TableRef, withoutKeys } from "./table-ref.ts";
+import { conditionally, type TableRef, withoutKeys } from "./table-ref.ts";
 
 /** Access patterns: scan by id (CI polling), scans of an app newest first. */
 
@@ -71,8 +71,8 @@ export async function transitionScan(
   from.forEach((s, i) => {
     values[`:from${i}`] = s;
   });
-  try {
-    await db.client.send(
+  return conditionally(
+    db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: keys.scan(scanId),
@@ -81,10 +81,6 @@ export async function transitionScan(
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -25,3 +25,17 @@ export function withoutKeys(item: Record<string, unknown>): Record<string, unkno
 export function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === "ConditionalCheckFailedException";
 }
+
+/**
+ * Runs a conditional write and reports whether its condition held: the guard of every idempotent
+ * transition (a retried or duplicate write finds the condition false and changes nothing).
+ */
+export async function conditionally(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
