@@ -52,13 +52,42 @@ export async function startDynamoDbLocal(
   } else {
     args.push("-inMemory", "-sharedDb");
   }
-  const child: ChildProcess = spawn("java", args, { cwd: dir, detached: true, stdio: "ignore" });
+  // A small shell guard runs the JVM and stops it when this Node process goes away, even by SIGKILL
+  // or a crash (when no stop() or exit handler can run). Guard and JVM share one detached process
+  // group, which stop() kills as a whole.
+  const guard = [
+    'parent=$1; shift; "$@" & jvm=$!',
+    "trap 'kill $jvm 2>/dev/null; exit 0' TERM INT",
+    'while kill -0 "$parent" 2>/dev/null && kill -0 "$jvm" 2>/dev/null; do sleep 1; done',
+    "kill $jvm 2>/dev/null; wait $jvm",
+  ].join("\n");
+  const child: ChildProcess = spawn(
+    "sh",
+    ["-c", guard, "dynamodb-local-guard", String(process.pid), "java", ...args],
+    {
+      cwd: dir,
+      detached: true,
+      stdio: "ignore",
+    },
+  );
   child.unref();
+  const killGroup = () => {
+    if (child.pid !== undefined && !exited) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  // a normal exit (or process.exit) of Node takes the JVM with it synchronously
+  process.once("exit", killGroup);
   let exited = false;
   child.once("exit", () => {
     exited = true;
   });
   const stop = async () => {
+    process.removeListener("exit", killGroup);
     if (exited || child.pid === undefined) return;
     try {
       process.kill(-child.pid, "SIGTERM");
