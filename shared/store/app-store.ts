@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { App } from "#shared/domain/app";
-import { INDEX, keys } from "./table.ts";
+import { queryAll } from "./query.ts";
+import { keys } from "./table.ts";
 import { isConditionalCheckFailed, type TableRef, withoutKeys } from "./table-ref.ts";
 
 /** Access patterns: app by id, all apps. */
@@ -36,20 +37,8 @@ export async function getApp(db: TableRef, appId: string): Promise<App | undefin
 /** Pattern "all apps": gsi1 partition APPS, paged to the end (apps number in the thousands at most). */
 export async function listApps(db: TableRef): Promise<App[]> {
   const apps: App[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const out = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        IndexName: INDEX.gsi1,
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": "APPS" },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of out.Items ?? []) apps.push(App.parse(withoutKeys(item)));
-    cursor = out.LastEvaluatedKey;
-  } while (cursor);
+  for await (const item of queryAll(db, { index: "gsi1", pk: keys.appsIndex("").gsi1pk }))
+    apps.push(App.parse(withoutKeys(item)));
   return apps;
 }
 

@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { EXCEPTION_STATES, Exception, type ExceptionState } from "#shared/domain/exception";
-import { INDEX, keys } from "./table.ts";
+import { queryAll } from "./query.ts";
+import { keys } from "./table.ts";
 import { isConditionalCheckFailed, type TableRef } from "./table-ref.ts";
 
 /** An exception as stored: the domain record, plus the app of a finding-scoped one (keys need it). */
@@ -63,20 +64,11 @@ export async function listExceptions(
 ): Promise<StoredException[]> {
   const out: StoredException[] = [];
   for (const state of states) {
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new QueryCommand({
-          TableName: db.tableName,
-          IndexName: INDEX.gsi1,
-          KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": keys.exceptionsByExpiryIndex(state, "", "").gsi1pk },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(StoredException.parse(item));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
+    for await (const item of queryAll(db, {
+      index: "gsi1",
+      pk: keys.exceptionsByExpiryIndex(state, "", "").gsi1pk,
+    }))
+      out.push(StoredException.parse(item));
   }
   return out;
 }

@@ -2,7 +2,6 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mapConcurrent } from "#shared/concurrency";
@@ -14,7 +13,8 @@ import {
   TrackedFinding,
 } from "#shared/domain/tracked-finding";
 import { batchWrite } from "./batch-write.ts";
-import { INDEX, keys, riskSortKey } from "./table.ts";
+import { queryAll, queryPage } from "./query.ts";
+import { keys, riskSortKey } from "./table.ts";
 import { conditionally, isConditionalCheckFailed, type TableRef, withoutKeys } from "./table-ref.ts";
 
 /**
@@ -267,26 +267,19 @@ export async function listFindingsOfApp(
   limit = 100,
   cursor?: Record<string, unknown>,
 ) {
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.tableName,
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": keys.app(appId).pk, ":prefix": keys.findingPrefix },
-      Limit: limit,
-      ExclusiveStartKey: cursor,
-    }),
-  );
-  return { findings: (out.Items ?? []).map(parseFinding), cursor: out.LastEvaluatedKey };
+  const page = await queryPage(db, {
+    pk: keys.app(appId).pk,
+    skPrefix: keys.findingPrefix,
+    limit,
+    ...(cursor ? { cursor } : {}),
+  });
+  return { findings: page.items.map(parseFinding), cursor: page.cursor };
 }
 
 /** Every finding of an app, page by page (jobs, not request paths). */
 export async function* allFindingsOfApp(db: TableRef, appId: string): AsyncGenerator<TrackedFinding> {
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await listFindingsOfApp(db, appId, 500, cursor);
-    yield* page.findings;
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const item of queryAll(db, { pk: keys.app(appId).pk, skPrefix: keys.findingPrefix, limit: 500 }))
+    yield parseFinding(item);
 }
 
 /** Pattern "open findings of a team by risk": the sparse gsi1, highest risk first. */
@@ -296,17 +289,13 @@ export async function listOpenFindingsOfTeam(
   limit = 50,
   cursor?: Record<string, unknown>,
 ) {
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.tableName,
-      IndexName: INDEX.gsi1,
-      KeyConditionExpression: "gsi1pk = :pk",
-      ExpressionAttributeValues: { ":pk": teamKey(team) },
-      Limit: limit,
-      ExclusiveStartKey: cursor,
-    }),
-  );
-  return { findings: (out.Items ?? []).map(parseFinding), cursor: out.LastEvaluatedKey };
+  const page = await queryPage(db, {
+    index: "gsi1",
+    pk: teamKey(team),
+    limit,
+    ...(cursor ? { cursor } : {}),
+  });
+  return { findings: page.items.map(parseFinding), cursor: page.cursor };
 }
 
 /** Pattern "findings by CVE across all apps": gsi2. Answers "are we affected by CVE-X?". */
@@ -316,17 +305,13 @@ export async function listFindingsByCve(
   limit = 100,
   cursor?: Record<string, unknown>,
 ) {
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.tableName,
-      IndexName: INDEX.gsi2,
-      KeyConditionExpression: "gsi2pk = :pk",
-      ExpressionAttributeValues: { ":pk": `CVE#${cve}` },
-      Limit: limit,
-      ExclusiveStartKey: cursor,
-    }),
-  );
-  return { findings: (out.Items ?? []).map(parseFinding), cursor: out.LastEvaluatedKey };
+  const page = await queryPage(db, {
+    index: "gsi2",
+    pk: keys.byCveIndex(cve, "", "").gsi2pk,
+    limit,
+    ...(cursor ? { cursor } : {}),
+  });
+  return { findings: page.items.map(parseFinding), cursor: page.cursor };
 }
 
 export async function getFindings(

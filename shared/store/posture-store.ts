@@ -1,5 +1,6 @@
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { PostureSnapshot } from "#shared/domain/posture";
+import { queryPage } from "./query.ts";
 import { keys } from "./table.ts";
 import { type TableRef, withoutKeys } from "./table-ref.ts";
 
@@ -27,14 +28,6 @@ export async function listSnapshots(
   scopeId: string,
   limit = 30,
 ): Promise<PostureSnapshot[]> {
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.tableName,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": keys.posture(scopeKind, scopeId, "").pk },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (out.Items ?? []).map((i) => PostureSnapshot.parse(withoutKeys(i)));
+  const page = await queryPage(db, { pk: keys.posture(scopeKind, scopeId, "").pk, forward: false, limit });
+  return page.items.map((i) => PostureSnapshot.parse(withoutKeys(i)));
 }

@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Scan, type ScanStatus } from "#shared/domain/scan";
-import { INDEX, keys } from "./table.ts";
+import { queryPage } from "./query.ts";
+import { keys } from "./table.ts";
 import { conditionally, type TableRef, withoutKeys } from "./table-ref.ts";
 
 /** Access patterns: scan by id (CI polling), scans of an app newest first. */
@@ -35,18 +36,14 @@ export async function listScansOfApp(
   limit = 20,
   cursor?: Record<string, unknown>,
 ) {
-  const out = await db.client.send(
-    new QueryCommand({
-      TableName: db.tableName,
-      IndexName: INDEX.gsi1,
-      KeyConditionExpression: "gsi1pk = :pk",
-      ExpressionAttributeValues: { ":pk": keys.scansOfAppIndex(appId, "", "").gsi1pk },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: cursor,
-    }),
-  );
-  return { scans: (out.Items ?? []).map((i) => Scan.parse(withoutKeys(i))), cursor: out.LastEvaluatedKey };
+  const page = await queryPage(db, {
+    index: "gsi1",
+    pk: keys.scansOfAppIndex(appId, "", "").gsi1pk,
+    forward: false,
+    limit,
+    ...(cursor ? { cursor } : {}),
+  });
+  return { scans: page.items.map((i) => Scan.parse(withoutKeys(i))), cursor: page.cursor };
 }
 
 /**

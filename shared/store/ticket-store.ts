@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { INDEX, keys } from "./table.ts";
+import { queryAll, queryPage } from "./query.ts";
+import { keys } from "./table.ts";
 import type { TableRef } from "./table-ref.ts";
 
 /** What ticket-sync last pushed for a group: the reconciler's memory of Jira. */
@@ -50,32 +51,13 @@ export async function putTicket(db: TableRef, ticket: TicketRecord): Promise<voi
 /** Pattern "tickets of an app": the app partition, sort keys TICKET#. */
 export async function listTicketsOfApp(db: TableRef, appId: string): Promise<TicketRecord[]> {
   const out: TicketRecord[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await db.client.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": keys.app(appId).pk, ":prefix": keys.ticketPrefix },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) out.push(TicketRecord.parse(item));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
+  for await (const item of queryAll(db, { pk: keys.app(appId).pk, skPrefix: keys.ticketPrefix }))
+    out.push(TicketRecord.parse(item));
   return out;
 }
 
 /** Pattern "ticket groups needing sync": the sparse gsi1 partition, what an outage left behind. */
 export async function listTicketsNeedingSync(db: TableRef, limit = 100): Promise<TicketRecord[]> {
-  const page = await db.client.send(
-    new QueryCommand({
-      TableName: db.tableName,
-      IndexName: INDEX.gsi1,
-      KeyConditionExpression: "gsi1pk = :pk",
-      ExpressionAttributeValues: { ":pk": "TICKETS#SYNC" },
-      Limit: limit,
-    }),
-  );
-  return (page.Items ?? []).map((i) => TicketRecord.parse(i));
+  const page = await queryPage(db, { index: "gsi1", pk: keys.ticketsToSyncIndex("").gsi1pk, limit });
+  return page.items.map((i) => TicketRecord.parse(i));
 }
