@@ -1,23 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { NormalizedFinding } from "#shared/domain/finding";
 import { redactSecret } from "#shared/domain/secret";
 import { hashSnippet } from "#shared/domain/snippet";
 import { banditJson } from "#shared/parsers/bandit-json";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { ReportDocument } from "#shared/parsers/document";
 import { ParseError } from "#shared/parsers/parse-error";
-import { readFixture } from "#test/support/corpus";
+import { loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-test-salt" };
 
-function load(name: string): ReportDocument {
-  return readDocument(decodeReport(readFixture(`parsers/bandit-json/${name}`)));
-}
-
-function parseFixture(name: string) {
-  const report = banditJson.parse(load(name), ctx);
-  for (const finding of report.findings) expect(NormalizedFinding.safeParse(finding).success).toBe(true);
-  return report;
-}
+const load = (name: string) => loadParserFixture(`bandit-json/${name}`);
+const parseFixture = (name: string) => parseFixtureWith(banditJson, `bandit-json/${name}`, ctx);
 
 describe("bandit-json", () => {
   it("detects bandit reports, empty or not", () => {

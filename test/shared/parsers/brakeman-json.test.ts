@@ -1,22 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { NormalizedFinding } from "#shared/domain/finding";
 import { hashSnippet } from "#shared/domain/snippet";
 import { brakemanJson } from "#shared/parsers/brakeman-json";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { ReportDocument } from "#shared/parsers/document";
 import { ParseError } from "#shared/parsers/parse-error";
-import { readFixture } from "#test/support/corpus";
+import { loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-test-salt" };
 
-function load(name: string): ReportDocument {
-  return readDocument(decodeReport(readFixture(`parsers/brakeman-json/${name}`)));
-}
-
-function parseFixture(name: string) {
-  const report = brakemanJson.parse(load(name), ctx);
-  for (const finding of report.findings) expect(NormalizedFinding.safeParse(finding).success).toBe(true);
-  return report;
-}
+const load = (name: string) => loadParserFixture(`brakeman-json/${name}`);
+const parseFixture = (name: string) => parseFixtureWith(brakemanJson, `brakeman-json/${name}`, ctx);
 
 describe("brakeman-json", () => {
   it("detects brakeman reports, empty or not", () => {

@@ -1,22 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { NormalizedFinding } from "#shared/domain/finding";
 import { redactSecret } from "#shared/domain/secret";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { ReportDocument } from "#shared/parsers/document";
 import { gitleaksJson } from "#shared/parsers/gitleaks-json";
 import { ParseError } from "#shared/parsers/parse-error";
-import { readFixture } from "#test/support/corpus";
+import { loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-test-salt" };
 
-function load(name: string): ReportDocument {
-  return readDocument(decodeReport(readFixture(`parsers/gitleaks-json/${name}`)));
-}
-
-function parseFixture(name: string) {
-  const report = gitleaksJson.parse(load(name), ctx);
-  for (const finding of report.findings) expect(NormalizedFinding.safeParse(finding).success).toBe(true);
-  return report;
-}
+const load = (name: string) => loadParserFixture(`gitleaks-json/${name}`);
+const parseFixture = (name: string) => parseFixtureWith(gitleaksJson, `gitleaks-json/${name}`, ctx);
 
 describe("gitleaks-json", () => {
   it("detects gitleaks arrays, including a clean run's []", () => {

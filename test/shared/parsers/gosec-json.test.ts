@@ -1,22 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { NormalizedFinding } from "#shared/domain/finding";
 import { hashSnippet } from "#shared/domain/snippet";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { ReportDocument } from "#shared/parsers/document";
 import { gosecJson } from "#shared/parsers/gosec-json";
 import { ParseError } from "#shared/parsers/parse-error";
-import { readFixture } from "#test/support/corpus";
+import { loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-test-salt" };
 
-function load(name: string): ReportDocument {
-  return readDocument(decodeReport(readFixture(`parsers/gosec-json/${name}`)));
-}
-
-function parseFixture(name: string) {
-  const report = gosecJson.parse(load(name), ctx);
-  for (const finding of report.findings) expect(NormalizedFinding.safeParse(finding).success).toBe(true);
-  return report;
-}
+const load = (name: string) => loadParserFixture(`gosec-json/${name}`);
+const parseFixture = (name: string) => parseFixtureWith(gosecJson, `gosec-json/${name}`, ctx);
 
 describe("gosec-json", () => {
   it("detects gosec reports, empty or not", () => {

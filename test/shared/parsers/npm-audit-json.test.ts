@@ -1,26 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { type NormalizedFinding as Finding, NormalizedFinding } from "#shared/domain/finding";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { NormalizedFinding as Finding } from "#shared/domain/finding";
+import type { ReportDocument } from "#shared/parsers/document";
 import { npmAuditJson } from "#shared/parsers/npm-audit-json";
 import { ParseError } from "#shared/parsers/parse-error";
-import { readFixture } from "#test/support/corpus";
+import { parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-salt" };
 
-function parseFixture(name: string) {
-  const doc = readDocument(decodeReport(readFixture(`parsers/npm-audit-json/${name}`)));
-  expect(npmAuditJson.detect(doc)).toBe(true);
-  const report = npmAuditJson.parse(doc, ctx);
-  for (const f of report.findings) expect(NormalizedFinding.safeParse(f).success).toBe(true);
-  return report;
-}
+const parseFixture = (name: string) => parseFixtureWith(npmAuditJson, `npm-audit-json/${name}`, ctx);
 
-function byRule(findings: Finding[], id: string): Finding[] {
+function allByRule(findings: Finding[], id: string): Finding[] {
   return findings.filter((f) => f.rule.id === id);
 }
 
 function one(findings: Finding[], id: string): Finding {
-  const [found, ...more] = byRule(findings, id);
+  const [found, ...more] = allByRule(findings, id);
   if (!found || more.length) throw new Error(`expected one finding ${id}`);
   return found;
 }
@@ -96,7 +90,7 @@ describe("npm-audit-json: legacy npm 6 report", () => {
   });
 
   it("maps ids, severity, paths, direct and dev scope", () => {
-    const [runtime, dev] = byRule(findings, "GHSA-p6mc-m468-83gw");
+    const [runtime, dev] = allByRule(findings, "GHSA-p6mc-m468-83gw");
     expect(runtime?.vulnerability).toEqual({
       id: "GHSA-p6mc-m468-83gw",
       aliases: ["CVE-2020-8203", "npm:1523"],

@@ -1,25 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type NormalizedFinding as Finding, NormalizedFinding } from "#shared/domain/finding";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { ReportDocument } from "#shared/parsers/document";
 import { osvScannerJson } from "#shared/parsers/osv-scanner-json";
 import { ParseError } from "#shared/parsers/parse-error";
-import { readFixture } from "#test/support/corpus";
+import { byRule, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-salt" };
 
-function parseFixture(name: string) {
-  const doc = readDocument(decodeReport(readFixture(`parsers/osv-scanner-json/${name}`)));
-  expect(osvScannerJson.detect(doc)).toBe(true);
-  const report = osvScannerJson.parse(doc, ctx);
-  for (const f of report.findings) expect(NormalizedFinding.safeParse(f).success).toBe(true);
-  return report;
-}
-
-function byRule(findings: Finding[], id: string): Finding {
-  const found = findings.find((f) => f.rule.id === id);
-  if (!found) throw new Error(`no finding ${id}`);
-  return found;
-}
+const parseFixture = (name: string) => parseFixtureWith(osvScannerJson, `osv-scanner-json/${name}`, ctx);
 
 describe("osv-scanner-json: v2 report with groups and several sources", () => {
   const { tool, findings } = parseFixture("multi-source-v2.json");

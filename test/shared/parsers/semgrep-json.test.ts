@@ -1,21 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { NormalizedFinding } from "#shared/domain/finding";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { ReportDocument } from "#shared/parsers/document";
 import { ParseError } from "#shared/parsers/parse-error";
 import { semgrepJson } from "#shared/parsers/semgrep-json";
-import { readFixture } from "#test/support/corpus";
+import { loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-test-salt" };
 
-function load(name: string): ReportDocument {
-  return readDocument(decodeReport(readFixture(`parsers/semgrep-json/${name}`)));
-}
-
-function parseFixture(name: string) {
-  const report = semgrepJson.parse(load(name), ctx);
-  for (const finding of report.findings) expect(NormalizedFinding.safeParse(finding).success).toBe(true);
-  return report;
-}
+const load = (name: string) => loadParserFixture(`semgrep-json/${name}`);
+const parseFixture = (name: string) => parseFixtureWith(semgrepJson, `semgrep-json/${name}`, ctx);
 
 function caught(fn: () => unknown): ParseError {
   try {

@@ -1,21 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { NormalizedFinding } from "#shared/domain/finding";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { ReportDocument } from "#shared/parsers/document";
 import { ParseError } from "#shared/parsers/parse-error";
 import { sonarqubeJson } from "#shared/parsers/sonarqube-json";
-import { readFixture } from "#test/support/corpus";
+import { loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-test-salt" };
 
-function load(name: string): ReportDocument {
-  return readDocument(decodeReport(readFixture(`parsers/sonarqube-json/${name}`)));
-}
-
-function parseFixture(name: string) {
-  const report = sonarqubeJson.parse(load(name), ctx);
-  for (const finding of report.findings) expect(NormalizedFinding.safeParse(finding).success).toBe(true);
-  return report;
-}
+const load = (name: string) => loadParserFixture(`sonarqube-json/${name}`);
+const parseFixture = (name: string) => parseFixtureWith(sonarqubeJson, `sonarqube-json/${name}`, ctx);
 
 describe("sonarqube-json", () => {
   it("detects the issues and hotspots APIs, empty or not", () => {

@@ -1,31 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { type NormalizedFinding as Finding, NormalizedFinding } from "#shared/domain/finding";
 import { sha256Hex } from "#shared/domain/hash";
 import { hashSnippet } from "#shared/domain/snippet";
-import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import type { ReportDocument } from "#shared/parsers/document";
 import { ParseError } from "#shared/parsers/parse-error";
 import { trivyJson } from "#shared/parsers/trivy-json";
-import { readFixture } from "#test/support/corpus";
+import { byRule, loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-salt" };
 
-function load(name: string): ReportDocument {
-  return readDocument(decodeReport(readFixture(`parsers/trivy-json/${name}`)));
-}
-
-function parseFixture(name: string, salt = ctx.secretSalt) {
-  const doc = load(name);
-  expect(trivyJson.detect(doc)).toBe(true);
-  const report = trivyJson.parse(doc, { secretSalt: salt });
-  for (const f of report.findings) expect(NormalizedFinding.safeParse(f).success).toBe(true);
-  return report;
-}
-
-function byRule(findings: Finding[], id: string): Finding {
-  const found = findings.find((f) => f.rule.id === id);
-  if (!found) throw new Error(`no finding ${id}`);
-  return found;
-}
+const _load = (name: string) => loadParserFixture(`trivy-json/${name}`);
+const parseFixture = (name: string, salt = ctx.secretSalt) =>
+  parseFixtureWith(trivyJson, `trivy-json/${name}`, { secretSalt: salt });
 
 describe("trivy-json: image scan", () => {
   const { tool, findings } = parseFixture("image-debian-node.json");
