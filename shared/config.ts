@@ -40,14 +40,15 @@ export function requireEnv<K extends EnvKey>(
   keys: readonly K[],
   env: NodeJS.ProcessEnv = process.env,
 ): Record<K, string> {
-  const shape = Object.fromEntries(keys.map((k) => [ENV[k], nonEmpty]));
+  const shape: Record<string, typeof nonEmpty> = Object.fromEntries(keys.map((k) => [ENV[k], nonEmpty]));
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
     const missing = result.error.issues.map((i) => String(i.path[0]));
     throw new Error(`missing configuration: ${missing.join(", ")}`);
   }
-  const values = result.data as Record<string, string>;
-  return Object.fromEntries(keys.map((k) => [k, values[ENV[k]] ?? ""])) as Record<K, string>;
+  const out = {} as Record<K, string>;
+  for (const k of keys) out[k] = result.data[ENV[k]] ?? "";
+  return out;
 }
 
 export function optionalEnv(key: EnvKey, env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -12,7 +12,6 @@ export const DOMAIN_SOURCE = "aspm";
 export const DETAIL_TYPES = {
   objectCreated: "Object Created",
   scanProcessed: "Scan Processed",
-  scanFailed: "Scan Failed",
   findingsOpened: "Findings Opened",
   findingsResolved: "Findings Resolved",
   findingsReopened: "Findings Reopened",
@@ -57,8 +56,6 @@ export const ScanProcessedDetail = z.object({
   counts: ScanCounts,
 });
 export type ScanProcessedDetail = z.infer<typeof ScanProcessedDetail>;
-
-export const ScanFailedDetail = z.object({ scanId: z.string(), appId: z.string(), reason: z.string() });
 
 /** Findings change in batches: one event carries many ids, so a 10k-finding scan is ~20 events, not 10k. */
 export const FindingsChangedDetail = z.object({

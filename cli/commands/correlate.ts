@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { directorySource } from "#functions/intel/handler";
 import { type AppContext, contextFor, parseAppContextYaml } from "#shared/domain/app-context";
 import { emptyAppState } from "#shared/domain/app-state";
 import { planCorrelation } from "#shared/domain/correlate";
+import type { Severity } from "#shared/domain/finding";
 import type { IntelSnapshot } from "#shared/domain/intel";
 import { parseEpssCsv, parseEpssGzip, parseKevCatalog } from "#shared/domain/intel";
 import { scopeIdOf } from "#shared/domain/scan";
+import { severityRank } from "#shared/domain/severity";
 import type { ProviderView, Score } from "#shared/domain/tracked-finding";
+import { directorySource } from "#shared/integrations/intel-feeds";
 import { scoreView } from "#shared/usecases/scoring";
 import { CliError, type CliIo } from "../io.ts";
 import { readReport } from "./parse.ts";
@@ -16,11 +18,11 @@ interface OfflineFinding {
   id: string;
   category: string;
   title: string;
-  severity: string;
+  severity: Severity;
   status: "open" | "resolved";
   firstSeenAt: string;
   view: ProviderView;
-  sources: Array<{ tool: string; ruleId: string; file: string; nativeId?: string; open: boolean }>;
+  sources: Array<{ tool: string; ruleId: string; file: string; nativeId?: string }>;
   score?: Score;
 }
 
@@ -99,7 +101,6 @@ export async function correlateCommand(
           ruleId: o.ruleId,
           file,
           ...(o.nativeId ? { nativeId: o.nativeId } : {}),
-          open: true,
         };
         const f: OfflineFinding = existing ?? {
           id: o.findingId,
@@ -113,10 +114,7 @@ export async function correlateCommand(
         };
         f.status = "open";
         f.sources = [...f.sources.filter((s) => s.file !== file), source];
-        if (
-          !existing ||
-          o.severityRank >= ["info", "low", "medium", "high", "critical"].indexOf(f.severity)
-        ) {
+        if (!existing || o.severityRank >= severityRank(f.severity)) {
           f.view = o.view;
           f.severity = o.view.severity;
           f.title = o.view.title;
@@ -126,10 +124,8 @@ export async function correlateCommand(
         existing.status = "resolved";
         const survivor = findings.get(change.into);
         if (survivor) survivor.sources = [...survivor.sources, ...existing.sources];
-      } else if (existing) {
-        for (const s of existing.sources)
-          if (s.file === files[i - 1] || s.tool === report.tool.name) s.open = false;
-        if (change.kind === "resolved") existing.status = "resolved";
+      } else if (existing && change.kind === "resolved") {
+        existing.status = "resolved";
       }
     }
   });

@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** Asks the OS for a free loopback port (for children like the JVM that cannot listen on 0 and report back). */
 export function freePort(): Promise<number> {
@@ -20,7 +20,6 @@ export async function waitForPort(
   timeoutMs: number,
   isAlive: () => boolean = () => true,
 ): Promise<void> {
-  const { connect } = await import("node:net");
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -5,13 +5,13 @@ import { documentClient } from "#shared/aws/dynamodb";
 import { s3 } from "#shared/aws/s3";
 import { maxUploadBytes, requireEnv, trackedBranches } from "#shared/config";
 import { observability } from "#shared/observability";
+import { once } from "#shared/once";
 import { authenticate } from "./auth.ts";
 import { HttpError, json } from "./http.ts";
 import { type ApiDeps, dispatch } from "./routes.ts";
 
 const { logger } = observability("api");
 
-let deps: ApiDeps | undefined;
 function defaultDeps(): ApiDeps {
   const env = requireEnv(["tableName", "bucketName", "apiTokenSha256"]);
   return {
@@ -50,7 +50,4 @@ export function makeHandler(getDeps: () => ApiDeps) {
     .use(errorMapper);
 }
 
-export const handler = makeHandler(() => {
-  deps ??= defaultDeps();
-  return deps;
-});
+export const handler = makeHandler(once(defaultDeps));

@@ -10,6 +10,7 @@ import { s3 } from "#shared/aws/s3";
 import { eventBridgePublisher } from "#shared/bus";
 import { requireEnv } from "#shared/config";
 import { MetricUnit, observability } from "#shared/observability";
+import { once } from "#shared/once";
 import { cachedIntel } from "#shared/store/intel-store";
 import { type CorrelateDeps, correlateScan } from "#shared/usecases/correlate-scan";
 
@@ -17,7 +18,6 @@ const { logger, metrics } = observability("correlate");
 
 const CorrelateMessage = z.object({ scanId: z.string().min(1), appId: z.string().min(1) });
 
-let deps: CorrelateDeps | undefined;
 function defaultDeps(): CorrelateDeps {
   const env = requireEnv(["tableName", "bucketName", "eventBusName"]);
   const bucket = { client: s3, bucketName: env.bucketName };
@@ -51,7 +51,4 @@ export function makeHandler(getDeps: () => CorrelateDeps) {
     .use(logMetrics(metrics));
 }
 
-export const handler = makeHandler(() => {
-  deps ??= defaultDeps();
-  return deps;
-});
+export const handler = makeHandler(once(defaultDeps));

@@ -4,11 +4,11 @@ import { documentClient } from "#shared/aws/dynamodb";
 import { requireEnv } from "#shared/config";
 import { digestChannelsFromEnv } from "#shared/integrations/channels";
 import { observability } from "#shared/observability";
+import { once } from "#shared/once";
 import { type DigestDeps, sendDigest } from "#shared/usecases/digest";
 
 const { logger } = observability("digest");
 
-let deps: DigestDeps | undefined;
 function defaultDeps(): DigestDeps {
   const env = requireEnv(["tableName"]);
   return { db: { client: documentClient, tableName: env.tableName }, channels: digestChannelsFromEnv() };
@@ -25,7 +25,4 @@ export function makeHandler(getDeps: () => DigestDeps) {
   }).use(injectLambdaContext(logger));
 }
 
-export const handler = makeHandler(() => {
-  deps ??= defaultDeps();
-  return deps;
-});
+export const handler = makeHandler(once(defaultDeps));

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
@@ -8,44 +6,18 @@ import { eventBridge } from "#shared/aws/eventbridge";
 import { s3 } from "#shared/aws/s3";
 import { eventBridgePublisher } from "#shared/bus";
 import { optionalEnv, requireEnv } from "#shared/config";
+import {
+  DEFAULT_EPSS_URL,
+  DEFAULT_KEV_URL,
+  directorySource,
+  urlSource,
+} from "#shared/integrations/intel-feeds";
 import { MetricUnit, observability } from "#shared/observability";
-import { type IntelDeps, type IntelSource, refreshIntel } from "#shared/usecases/refresh-intel";
+import { once } from "#shared/once";
+import { type IntelDeps, refreshIntel } from "#shared/usecases/refresh-intel";
 
 const { logger, metrics } = observability("intel");
 
-export const DEFAULT_KEV_URL =
-  "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
-export const DEFAULT_EPSS_URL = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz";
-
-async function download(url: string): Promise<Uint8Array> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
-
-/** A folder with the KEV JSON and an EPSS CSV (plain or .gz): the local stack and tests. */
-export function directorySource(dir: string): IntelSource {
-  const pick = (test: RegExp) => {
-    const name = readdirSync(dir)
-      .sort()
-      .find((f) => test.test(f));
-    if (!name) throw new Error(`no file matching ${test} in ${dir}`);
-    return join(dir, name);
-  };
-  return {
-    kev: async () => readFileSync(pick(/^known_exploited_vulnerabilities\.json$|kev.*\.json$/i), "utf8"),
-    epss: async () => new Uint8Array(readFileSync(pick(/epss.*\.csv(\.gz)?$/i))),
-  };
-}
-
-export function urlSource(kevUrl: string, epssUrl: string): IntelSource {
-  return {
-    kev: async () => Buffer.from(await download(kevUrl)).toString("utf8"),
-    epss: () => download(epssUrl),
-  };
-}
-
-let deps: IntelDeps | undefined;
 function defaultDeps(): IntelDeps {
   const env = requireEnv(["tableName", "bucketName", "eventBusName"]);
   const dir = optionalEnv("intelDir");
@@ -74,7 +46,4 @@ export function makeHandler(getDeps: () => IntelDeps) {
     .use(logMetrics(metrics));
 }
 
-export const handler = makeHandler(() => {
-  deps ??= defaultDeps();
-  return deps;
-});
+export const handler = makeHandler(once(defaultDeps));

@@ -15,11 +15,11 @@ import { sqs } from "#shared/aws/sqs";
 import { maxUploadBytes, requireEnv } from "#shared/config";
 import { ObjectCreatedEvent } from "#shared/events";
 import { MetricUnit, observability } from "#shared/observability";
+import { once } from "#shared/once";
 import { type NormalizeDeps, normalizeScan } from "#shared/usecases/normalize-scan";
 
 const { logger, metrics } = observability("normalize");
 
-let deps: NormalizeDeps | undefined;
 function defaultDeps(): NormalizeDeps {
   const env = requireEnv(["tableName", "bucketName", "correlateQueueUrl", "secretSalt"]);
   return {
@@ -59,7 +59,4 @@ export function makeHandler(getDeps: () => NormalizeDeps) {
     .use(logMetrics(metrics));
 }
 
-export const handler = makeHandler(() => {
-  deps ??= defaultDeps();
-  return deps;
-});
+export const handler = makeHandler(once(defaultDeps));

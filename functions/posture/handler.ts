@@ -3,11 +3,11 @@ import middy from "@middy/core";
 import { documentClient } from "#shared/aws/dynamodb";
 import { requireEnv } from "#shared/config";
 import { observability } from "#shared/observability";
+import { once } from "#shared/once";
 import { computePosture, type PostureDeps } from "#shared/usecases/posture";
 
 const { logger } = observability("posture");
 
-let deps: PostureDeps | undefined;
 function defaultDeps(): PostureDeps {
   const env = requireEnv(["tableName"]);
   return { db: { client: documentClient, tableName: env.tableName } };
@@ -29,7 +29,4 @@ export function makeHandler(getDeps: () => PostureDeps) {
   }).use(injectLambdaContext(logger));
 }
 
-export const handler = makeHandler(() => {
-  deps ??= defaultDeps();
-  return deps;
-});
+export const handler = makeHandler(once(defaultDeps));

@@ -4,11 +4,11 @@ import { documentClient } from "#shared/aws/dynamodb";
 import { optionalEnv, requireEnv } from "#shared/config";
 import { ticketTrackerFromEnv } from "#shared/integrations/channels";
 import { observability } from "#shared/observability";
+import { once } from "#shared/once";
 import { syncTickets, type TicketSyncDeps } from "#shared/usecases/ticket-sync";
 
 const { logger } = observability("ticket-sync");
 
-let deps: TicketSyncDeps | undefined;
 function defaultDeps(): TicketSyncDeps {
   const env = requireEnv(["tableName"]);
   const project = optionalEnv("jiraProject") ?? "SEC";
@@ -28,7 +28,4 @@ export function makeHandler(getDeps: () => TicketSyncDeps) {
   }).use(injectLambdaContext(logger));
 }
 
-export const handler = makeHandler(() => {
-  deps ??= defaultDeps();
-  return deps;
-});
+export const handler = makeHandler(once(defaultDeps));

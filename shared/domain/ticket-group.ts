@@ -1,8 +1,9 @@
 import { normalizeEndpoint, packageKey } from "./correlation-key.ts";
 import type { Severity } from "./finding.ts";
 import { shortHash } from "./hash.ts";
+import type { Priority } from "./risk-policy.ts";
 import { severityRank } from "./severity.ts";
-import type { Priority, TrackedFinding } from "./tracked-finding.ts";
+import type { TrackedFinding } from "./tracked-finding.ts";
 import { compareVersions, highestVersion, lowestVersion } from "./version.ts";
 
 /**

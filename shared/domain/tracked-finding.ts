@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Category, Cvss, Location, PackageRef, SecretRef, Severity, VulnerabilityRef } from "./finding.ts";
+import { Priority } from "./risk-policy.ts";
 
 /**
  * A finding as the system tracks it: one real problem in one app, with the scanners that see it
@@ -46,9 +47,6 @@ export type AuditEvent = z.infer<typeof AuditEvent>;
 
 export const Factor = z.object({ name: z.string(), value: z.string(), effect: z.number() });
 export type Factor = z.infer<typeof Factor>;
-
-export const Priority = z.enum(["P1", "P2", "P3", "P4"]);
-export type Priority = z.infer<typeof Priority>;
 
 export const Score = z.object({
   risk: z.number().min(0).max(100),
@@ -114,6 +112,3 @@ export const TrackedFinding = ProviderView.extend({
   history: z.array(AuditEvent),
 });
 export type TrackedFinding = z.infer<typeof TrackedFinding>;
-
-/** Keeps the audit trail on the item bounded; the oldest events go first. */
-export const HISTORY_LIMIT = 50;

@@ -22,14 +22,12 @@ export function ticketTrackerFromEnv(): { tracker: TicketTracker; kind: "jira" |
 
 /** Slack and SES when configured; each missing one falls back to its outbox file. */
 export function digestChannelsFromEnv(): DigestChannel[] {
-  const [slackOutbox, emailOutbox] = outboxChannels(outboxDir());
+  const outbox = outboxChannels(outboxDir());
   const slackUrl = optionalEnv("slackWebhookUrl");
   const from = optionalEnv("emailFrom");
   const to = optionalEnv("emailTo");
   const channels: DigestChannel[] = [];
-  channels.push(slackUrl ? slackWebhookChannel(slackUrl) : (slackOutbox as DigestChannel));
-  channels.push(
-    from && to ? sesChannel(new SESv2Client({}), from, to.split(",")) : (emailOutbox as DigestChannel),
-  );
+  channels.push(slackUrl ? slackWebhookChannel(slackUrl) : outbox.slack);
+  channels.push(from && to ? sesChannel(new SESv2Client({}), from, to.split(",")) : outbox.email);
   return channels;
 }

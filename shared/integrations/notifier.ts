@@ -9,9 +9,9 @@ export interface DigestChannel {
   send(digest: Digest, chart: Buffer): Promise<string>;
 }
 
-export function outboxChannels(outboxDir: string): DigestChannel[] {
-  return [
-    {
+export function outboxChannels(outboxDir: string): { slack: DigestChannel; email: DigestChannel } {
+  return {
+    slack: {
       name: "slack-outbox",
       async send(digest) {
         const dir = join(outboxDir, "slack");
@@ -21,7 +21,7 @@ export function outboxChannels(outboxDir: string): DigestChannel[] {
         return file;
       },
     },
-    {
+    email: {
       name: "email-outbox",
       async send(digest, chart) {
         const dir = join(outboxDir, "email");
@@ -34,7 +34,7 @@ export function outboxChannels(outboxDir: string): DigestChannel[] {
         return `${base}.html`;
       },
     },
-  ];
+  };
 }
 
 /** Slack incoming webhook: one POST of the Block Kit message. */

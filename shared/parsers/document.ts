@@ -4,14 +4,14 @@ import { ParseError } from "./parse-error.ts";
 import { readProlog } from "./xml-prolog.ts";
 
 /** Input bounds. A report beyond them is refused with a clear error, never half-read. */
-export const INPUT_LIMITS = {
+export const INPUT_LIMITS: JsonLimits & { readonly maxBytes: number } = {
   /** Inflated size cap for gzip input and raw size cap for plain input. */
   maxBytes: 512 * 1024 * 1024,
   /** JSON nesting depth: real reports stay under 30; a deeper one is hostile or broken. */
   maxJsonDepth: 128,
   /** Longest single JSON string (a base64 HTTP response in a DAST report can be a few MB). */
   maxStringBytes: 32 * 1024 * 1024,
-} as const;
+};
 
 /** JSON documents from this size on are parsed with lazy big arrays (see lazy-json.ts). */
 export const LAZY_DOCUMENT_CHARS = 8 * 1024 * 1024;

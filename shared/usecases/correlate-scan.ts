@@ -12,7 +12,7 @@ import type { IntelSnapshot } from "#shared/domain/intel";
 import type { RiskPolicy } from "#shared/domain/risk-policy";
 import type { ScanCounts } from "#shared/domain/scan-counts";
 import type { Score, Source, TrackedFinding } from "#shared/domain/tracked-finding";
-import { DETAIL_TYPES } from "#shared/events";
+import { DETAIL_TYPES, type FindingsChangedDetail, type ScanProcessedDetail } from "#shared/events";
 import { beginStateCommit, finishStateCommit, loadBaseState } from "#shared/store/app-state-store";
 import { getApp, touchAppScan } from "#shared/store/app-store";
 import { type BucketRef, getJsonGz } from "#shared/store/blob-store";
@@ -153,7 +153,7 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
   await deps.events.publish([
     {
       detailType: DETAIL_TYPES.scanProcessed,
-      detail: { scanId, appId: scan.appId, lifecycle, counts: plan.counts },
+      detail: { scanId, appId: scan.appId, lifecycle, counts: plan.counts } satisfies ScanProcessedDetail,
     },
   ]);
   await transitionScan(deps.db, scanId, ["normalized"], {
@@ -359,7 +359,7 @@ async function publishChanges(
             id: c.findingId,
             ...(c.observed ? { severity: c.observed.view.severity } : {}),
           })),
-        },
+        } satisfies FindingsChangedDetail,
       });
     }
   }

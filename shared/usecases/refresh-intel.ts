@@ -11,7 +11,7 @@ import {
 } from "#shared/domain/intel";
 import { DEFAULT_RISK_POLICY, type RiskPolicy } from "#shared/domain/risk-policy";
 import type { Score } from "#shared/domain/tracked-finding";
-import { DETAIL_TYPES } from "#shared/events";
+import { DETAIL_TYPES, type FindingsChangedDetail } from "#shared/events";
 import { getApp } from "#shared/store/app-store";
 import type { BucketRef } from "#shared/store/blob-store";
 import { listExceptions } from "#shared/store/exception-store";
@@ -161,7 +161,7 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
         severity,
         ...(previousPriority ? { previousPriority } : {}),
       })),
-    },
+    } satisfies FindingsChangedDetail,
   }));
   if (events.length) await deps.events.publish(events);
   return {
