@@ -271,7 +271,7 @@ export async function listFindingsOfApp(
     pk: keys.app(appId).pk,
     skPrefix: keys.findingPrefix,
     limit,
-    ...(cursor ? { cursor } : {}),
+    cursor,
   });
   return { findings: page.items.map(parseFinding), cursor: page.cursor };
 }
@@ -293,7 +293,7 @@ export async function listOpenFindingsOfTeam(
     index: "gsi1",
     pk: teamKey(team),
     limit,
-    ...(cursor ? { cursor } : {}),
+    cursor,
   });
   return { findings: page.items.map(parseFinding), cursor: page.cursor };
 }
@@ -309,7 +309,7 @@ export async function listFindingsByCve(
     index: "gsi2",
     pk: keys.byCveIndex(cve, "", "").gsi2pk,
     limit,
-    ...(cursor ? { cursor } : {}),
+    cursor,
   });
   return { findings: page.items.map(parseFinding), cursor: page.cursor };
 }

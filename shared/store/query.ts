@@ -44,7 +44,7 @@ export async function* queryAll(
 ): AsyncGenerator<Record<string, unknown>> {
   let cursor: Record<string, unknown> | undefined;
   do {
-    const page = await queryPage(db, { ...q, ...(cursor ? { cursor } : {}) });
+    const page = await queryPage(db, { ...q, cursor });
     yield* page.items;
     cursor = page.cursor;
   } while (cursor);

@@ -41,7 +41,7 @@ export async function listScansOfApp(
     pk: keys.scansOfAppIndex(appId, "", "").gsi1pk,
     forward: false,
     limit,
-    ...(cursor ? { cursor } : {}),
+    cursor,
   });
   return { scans: page.items.map((i) => Scan.parse(withoutKeys(i))), cursor: page.cursor };
 }
