@@ -7,7 +7,6 @@ import { z } from "zod";
 export const ENV = {
   tableName: "ASPM_TABLE_NAME",
   bucketName: "ASPM_BUCKET_NAME",
-  normalizeQueueUrl: "ASPM_NORMALIZE_QUEUE_URL",
   correlateQueueUrl: "ASPM_CORRELATE_QUEUE_URL",
   eventBusName: "ASPM_EVENT_BUS_NAME",
   apiTokenSha256: "ASPM_API_TOKEN_SHA256",

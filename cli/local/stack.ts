@@ -210,7 +210,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
       [ENV.tableName]: TABLE,
       [ENV.bucketName]: BUCKET,
-      [ENV.normalizeQueueUrl]: normalizeQueue.url,
       [ENV.correlateQueueUrl]: correlateQueue.url,
       [ENV.eventBusName]: "aspm",
       [ENV.apiTokenSha256]: createHash("sha256").update(apiToken).digest("hex"),
