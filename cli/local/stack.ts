@@ -42,6 +42,8 @@ export interface LocalStackOptions {
    * the handlers' SDK clients were built for these endpoints when they were first imported.
    */
   ports?: Partial<StackPorts>;
+  /** Seconds before a failed message is delivered again (default 60 normalize, 120 correlate; fault tests use a few). */
+  visibilityTimeoutSeconds?: number;
   /** Run the scheduled jobs on timers (aspm dev); tests and the demo run jobs on demand. */
   schedules?: boolean;
   /** The API token; a random one is made when absent. */
@@ -171,8 +173,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials });
     await createTable(dynamoClient, TABLE);
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region: LOCAL_REGION, credentials });
-    const normalizeQueue = await createQueueWithDlq(sqs, "aspm-normalize", false, 60, MAX_RECEIVES);
-    const correlateQueue = await createQueueWithDlq(sqs, "aspm-correlate", true, 120, MAX_RECEIVES);
+    const normalizeQueue = await createQueueWithDlq(
+      sqs,
+      "aspm-normalize",
+      false,
+      options.visibilityTimeoutSeconds ?? 60,
+      MAX_RECEIVES,
+    );
+    const correlateQueue = await createQueueWithDlq(
+      sqs,
+      "aspm-correlate",
+      true,
+      options.visibilityTimeoutSeconds ?? 120,
+      MAX_RECEIVES,
+    );
 
     const env: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,

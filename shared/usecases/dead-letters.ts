@@ -101,7 +101,9 @@ async function* drain(sqs: SQSClient, url: string): AsyncGenerator<Message[]> {
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 1,
         VisibilityTimeout: PEEK_SECONDS,
+        // receive count and FIFO group: SQS takes either name, local-aws-sqs only the older one
         MessageSystemAttributeNames: ["All"],
+        AttributeNames: ["All"],
       }),
     );
     const messages = out.Messages ?? [];
