@@ -27,6 +27,7 @@ export const MEASURES = [
   "ingest",
   "sarif-e2e",
   "memory-200mb",
+  "correlate-250k",
   "bundles",
 ] as const;
 export type MeasureName = (typeof MEASURES)[number];
@@ -42,6 +43,12 @@ export function peakRssMb(): number {
 }
 
 export async function benchCommand(io: CliIo, args: string[]): Promise<void> {
+  const child = args.indexOf("--correlate-child");
+  if (child >= 0) {
+    const { correlateChild } = await import("./correlate-scale.ts");
+    await correlateChild(io, args[child + 1] ?? "");
+    return;
+  }
   const measureFlag = args.indexOf("--measure");
   if (measureFlag >= 0) {
     const name = args[measureFlag + 1];
