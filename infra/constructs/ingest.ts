@@ -233,6 +233,8 @@ export class Ingest extends Construct {
     output("TableName", props.table.tableName, "aspm single table");
 
     this.correlate
+      // a scan too big for one invocation re-queues itself to resume (correlate-scan OutOfTime)
+      .bindQueue(this.correlateQueue, "correlateQueueUrl")
       .bindTable(props.table, "readWrite")
       .bindBucket(this.bucket, { read: ["normalized/", "state/", "intel/"], write: ["state/"], list: true })
       .bindEventBus(this.eventBus);

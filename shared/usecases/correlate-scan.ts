@@ -53,7 +53,16 @@ export interface CorrelateDeps {
   now?: () => Date;
   /** For tests: fail after this many finding and audit writes, to prove a retry converges. */
   crashAfterWrites?: number;
+  /**
+   * Milliseconds this invocation has left (Lambda's getRemainingTimeInMillis). When it runs low
+   * between writes, correlation stops with OutOfTime and the caller re-queues the scan: the next
+   * invocation resumes the half-written plan like any crashed one, so no size is too big to finish.
+   */
+  timeLeft?: () => number;
 }
+
+/** Time to stop before the function's limit: the last write batch, the status and the re-queue. */
+export const STOP_BEFORE_MS = 60_000;
 
 export interface CorrelateResult {
   outcome: "processed" | "skipped";
@@ -65,6 +74,11 @@ export interface CorrelateResult {
 
 export class InjectedCrash extends Error {
   override readonly name = "InjectedCrash";
+}
+
+/** Correlation stopped between writes to finish within the function's limit; re-queue to resume. */
+export class OutOfTime extends Error {
+  override readonly name = "OutOfTime";
 }
 
 const EVENT_CHUNK = 200;
@@ -237,6 +251,8 @@ async function applyChanges(
   const spend = (n: number) => {
     budget -= n;
     if (budget < 0) throw new InjectedCrash("injected crash between finding writes");
+    if (deps.timeLeft && deps.timeLeft() < STOP_BEFORE_MS)
+      throw new OutOfTime(`stopped between writes with ${deps.timeLeft()} ms left; to be resumed`);
   };
   const scoreOf = (o: Observed, firstSeenAt: string) => scorer(o.view, firstSeenAt);
 

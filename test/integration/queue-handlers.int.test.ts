@@ -8,6 +8,7 @@ import { makeHandler as correlateHandler } from "#functions/correlate/handler";
 import { makeHandler as normalizeHandler } from "#functions/normalize/handler";
 import { s3 } from "#shared/aws/s3";
 import { sqs } from "#shared/aws/sqs";
+import { allFindingsOfApp } from "#shared/store/finding-store";
 import { getScan, putNewScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import { correlateScan } from "#shared/usecases/correlate-scan";
@@ -143,6 +144,7 @@ describe("correlate handler", () => {
               throw new Error("bus down for a");
           },
         },
+        resume: async () => undefined,
       }),
       3,
     );
@@ -157,6 +159,48 @@ describe("correlate handler", () => {
     );
     expect((await getScan(tableRef(), b1))?.status).toBe("processed");
     expect((await getScan(tableRef(), a2))?.status).toBe("normalized");
+  });
+});
+
+describe("a scan too big for one invocation", () => {
+  it("stops between writes when time runs low, re-queues itself, and the next invocation finishes it", async () => {
+    const appId = `resume-${unique()}`;
+    const scanId = await stageNormalizedScan(tableRef(), bucketRef(), manySast(400), { appId });
+    const resumed: unknown[] = [];
+    const handler = correlateHandler(
+      () => ({
+        db: tableRef(),
+        bucket: bucketRef(),
+        events: recordingPublisher(),
+        resume: async (m) => void resumed.push(m),
+      }),
+      3,
+    );
+    // a context whose clock runs out after a few writes: 5 minutes, then under a minute
+    let asked = 0;
+    const shortOnTime = {
+      ...localContext("correlate"),
+      getRemainingTimeInMillis: () => (++asked > 4 ? 30_000 : 300_000),
+    };
+    const record = sqsRecord(JSON.stringify({ scanId, appId }), 1, appId);
+    const first = await handler({ Records: [record] }, shortOnTime);
+    // the message is done (no failure), a continuation was queued, the scan waits half-written
+    expect(first?.batchItemFailures).toEqual([]);
+    expect(resumed).toEqual([{ scanId, appId }]);
+    expect((await getScan(tableRef(), scanId))?.status).toBe("normalized");
+    const partial = [];
+    for await (const f of allFindingsOfApp(tableRef(), appId)) partial.push(f);
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.length).toBeLessThan(400);
+
+    await handler(
+      { Records: [sqsRecord(JSON.stringify({ scanId, appId }), 1, appId)] },
+      localContext("correlate"),
+    );
+    expect((await getScan(tableRef(), scanId))?.status).toBe("processed");
+    const all = [];
+    for await (const f of allFindingsOfApp(tableRef(), appId)) all.push(f);
+    expect(all).toHaveLength(400);
   });
 });
 
