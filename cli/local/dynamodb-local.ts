@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { freePort, waitForPort } from "./ports.ts";
+import { freePort, waitForPort, waitForPortFree } from "./ports.ts";
 
 export const JAVA_MISSING =
   "DynamoDB Local needs Java 17 or newer and `java` was not found: install it with `sudo apt-get install -y openjdk-17-jre-headless` (Debian/Ubuntu) or from https://adoptium.net, then run this again.";
@@ -36,6 +36,8 @@ export async function startDynamoDbLocal(
 ): Promise<DynamoDbLocal> {
   if (!javaAvailable()) throw new Error(JAVA_MISSING);
   const port = options.port ?? (await freePort());
+  // a restart on the same port must not mistake a JVM still shutting down for the new one
+  if (options.port !== undefined) await waitForPortFree(port, 30_000);
   const dir = jarDirectory();
   const args = [
     `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
@@ -57,7 +59,8 @@ export async function startDynamoDbLocal(
   // group, which stop() kills as a whole.
   const guard = [
     'parent=$1; shift; "$@" & jvm=$!',
-    "trap 'kill $jvm 2>/dev/null; exit 0' TERM INT",
+    // wait for the JVM on the way out, so the port is free once the group has exited
+    "trap 'kill $jvm 2>/dev/null; wait $jvm; exit 0' TERM INT",
     'while kill -0 "$parent" 2>/dev/null && kill -0 "$jvm" 2>/dev/null; do sleep 1; done',
     "kill $jvm 2>/dev/null; wait $jvm",
   ].join("\n");

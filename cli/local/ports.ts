@@ -14,6 +14,26 @@ export function freePort(): Promise<number> {
   });
 }
 
+function accepts(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Waits until nothing accepts connections on a port, or fails after `timeoutMs`. */
+export async function waitForPortFree(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (await accepts(port)) {
+    if (Date.now() > deadline) throw new Error(`port ${port} is still in use after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Waits until a TCP port accepts connections, or fails after `timeoutMs`. */
 export async function waitForPort(
   port: number,
@@ -22,15 +42,7 @@ export async function waitForPort(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
+    if (await accepts(port)) return;
     if (!isAlive()) throw new Error(`the process meant to listen on port ${port} exited`);
     if (Date.now() > deadline) throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
