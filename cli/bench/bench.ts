@@ -27,11 +27,12 @@ export const MEASURES = [
   "ingest",
   "sarif-e2e",
   "memory-200mb",
+  "bad-input",
   "bundles",
 ] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
-const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
+export const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
 
 export function printBench(io: CliIo, line: BenchLine): void {
   io.out(`BENCH ${JSON.stringify(line)}`);
@@ -42,6 +43,13 @@ export function peakRssMb(): number {
 }
 
 export async function benchCommand(io: CliIo, args: string[]): Promise<void> {
+  const badInputFlag = args.indexOf("--bad-input");
+  if (badInputFlag >= 0) {
+    // one bad input in this process (spawned by the bad-input measure and its test)
+    const { runBadInput } = await import("./bad-inputs.ts");
+    io.out(`BADINPUT ${JSON.stringify(runBadInput(args[badInputFlag + 1] ?? ""))}`);
+    return;
+  }
   const measureFlag = args.indexOf("--measure");
   if (measureFlag >= 0) {
     const name = args[measureFlag + 1];

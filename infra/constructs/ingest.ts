@@ -55,6 +55,8 @@ export interface IngestProps {
   readonly retention?: Partial<RetentionSettings>;
   /** Sets ASPM_MAX_UPLOAD_BYTES for normalize; keep it equal to the API's. */
   readonly maxUploadBytes?: number;
+  /** Sets ASPM_MAX_FINDINGS for normalize: findings a report. @default the code's 1,000,000 */
+  readonly maxFindings?: number;
   readonly normalize?: Partial<PipelineFunctionProps>;
   readonly correlate?: Partial<PipelineFunctionProps>;
 }
@@ -213,6 +215,7 @@ export class Ingest extends Construct {
       .bindSecret("secretSalt", this.secretSalt);
     if (props.maxUploadBytes !== undefined)
       this.normalize.bindEnv("maxUploadBytes", String(props.maxUploadBytes));
+    if (props.maxFindings !== undefined) this.normalize.bindEnv("maxFindings", String(props.maxFindings));
     this.normalize.fn.addEventSource(
       new SqsEventSource(this.normalizeQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
