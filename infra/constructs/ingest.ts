@@ -17,6 +17,7 @@ import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { DeduplicationScope, FifoThroughputLimit } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { rawUploadCreatedPattern } from "#shared/events";
+import { NORMALIZE_HEAP_MB } from "#shared/parsers/document";
 import { toCdkEventPattern } from "./event-pattern.ts";
 import { acknowledgeNag } from "./nag.ts";
 import { PipelineFunction, type PipelineFunctionProps } from "./pipeline-function.ts";
@@ -169,6 +170,9 @@ export class Ingest extends Construct {
       // DESIGN §11: a 200 MB report in a 2 GB Lambda
       memorySize: 2048,
       timeout: Duration.minutes(5),
+      // the heap the input bounds are sized for: V8 collects before the function's memory is
+      // reached, and the rest is left for the raw upload's buffer (shared/parsers/document.ts)
+      environment: { NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${NORMALIZE_HEAP_MB}` },
       ...props.normalize,
     });
     this.correlate = new PipelineFunction(this, "Correlate", {

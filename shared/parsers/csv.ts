@@ -1,4 +1,4 @@
-import { INPUT_LIMITS, type InputLimits } from "./document.ts";
+import type { JsonLimits } from "./lazy-json.ts";
 import { treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
 
@@ -10,44 +10,29 @@ const CELL_BYTES = 64;
 const ROW_BYTES = 64;
 
 /**
- * RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF) with a chosen delimiter; Prowler
- * writes `;`. Returns rows of cells; the caller maps the header. Cells are slices of the text,
- * never grown a character at a time, and the field length and the memory of the rows are bounded
- * as they are read.
+ * A field as positions in the text: [start, end), whether it holds doubled quotes to undouble, and
+ * whether it continues the field before it (text after a closing quote).
  */
-export function parseCsv(
+type FieldVisit = (start: number, end: number, doubled: boolean, line: number, continues: boolean) => void;
+
+/**
+ * RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF) with a chosen delimiter, walked field
+ * by field as positions in the text: nothing is allocated here, so the bounds check and the parse
+ * share one reader. Text after a closing quote is kept, as lenient readers do.
+ */
+function walkCsv(
   text: string,
   delimiter: string,
-  format: string,
-  limits: InputLimits = INPUT_LIMITS,
-): string[][] {
-  const rows: string[][] = [];
+  format: string | undefined,
+  field: FieldVisit,
+  rowEnd: () => void,
+): void {
   const delim = delimiter.charCodeAt(0);
   const n = text.length;
-  let row: string[] = [];
-  let estimate = 0;
   let line = 1;
   let i = 0;
-  const push = (cell: string): void => {
-    if (cell.length > limits.maxStringBytes)
-      throw new ParseError(
-        `a CSV field of ${cell.length} chars exceeds the ${limits.maxStringBytes} cap`,
-        format,
-        `line ${line}`,
-      );
-    row.push(cell);
-    estimate += CELL_BYTES + cell.length;
-    if (estimate > limits.maxTreeBytes) throw new ParseError(treeTooBig(estimate, limits).message, format);
-  };
-  const endRow = (): void => {
-    if (row.length > 1 || row[0] !== "") {
-      rows.push(row);
-      estimate += ROW_BYTES;
-    }
-    row = [];
-  };
   while (i <= n) {
-    let cell: string;
+    const fieldLine = line;
     if (text.charCodeAt(i) === 0x22) {
       // quoted: up to the quote not followed by another; doubled quotes are one
       const start = i + 1;
@@ -55,43 +40,41 @@ export function parseCsv(
       let doubled = false;
       for (;;) {
         const q = text.indexOf('"', j);
-        if (q === -1) throw new ParseError("unterminated quoted CSV field", format, `line ${line}`);
-        if (text.charCodeAt(q + 1) === 0x22) {
-          doubled = true;
-          j = q + 2;
-          continue;
+        if (q === -1) {
+          // the parse reports it; a bounds check has nothing more to bound
+          if (format === undefined) return;
+          throw new ParseError("unterminated quoted CSV field", format, `line ${line}`);
         }
-        j = q;
-        break;
+        if (text.charCodeAt(q + 1) !== 0x22) {
+          j = q;
+          break;
+        }
+        doubled = true;
+        j = q + 2;
       }
-      const raw = text.slice(start, j);
-      for (let k = raw.indexOf("\n"); k !== -1; k = raw.indexOf("\n", k + 1)) line++;
-      cell = doubled ? raw.replaceAll('""', '"') : raw;
-      i = j + 1;
-      // anything between the closing quote and the delimiter is kept, as a lenient reader does
-      const stop = nextBreak(text, i, delim);
-      if (stop > i) cell += text.slice(i, stop);
-      i = stop;
+      for (let k = text.indexOf("\n", start); k !== -1 && k < j; k = text.indexOf("\n", k + 1)) line++;
+      const after = nextBreak(text, j + 1, delim);
+      field(start, j, doubled, fieldLine, false);
+      if (after > j + 1) field(j + 1, after, false, fieldLine, true);
+      i = after;
     } else {
       const stop = nextBreak(text, i, delim);
-      cell = text.slice(i, stop);
+      field(i, stop, false, fieldLine, false);
       i = stop;
     }
-    push(cell);
     if (i >= n) break;
     const c = text.charCodeAt(i);
     if (c === delim) {
-      i++; // a delimiter at the very end leaves an empty last cell, read on the next turn
+      i++; // a delimiter at the very end leaves an empty last field, read on the next turn
       continue;
     }
     // a line end: CRLF, LF or CR
     i += c === 0x0d && text.charCodeAt(i + 1) === 0x0a ? 2 : 1;
     line++;
-    endRow();
-    if (i === n) break;
+    rowEnd();
+    if (i === n) return;
   }
-  if (row.length) endRow();
-  return rows;
+  rowEnd();
 }
 
 /** The index of the next delimiter, CR or LF from `from`, or the text's end. */
@@ -101,6 +84,64 @@ function nextBreak(text: string, from: number, delim: number): number {
     if (c === delim || c === 0x0a || c === 0x0d) return i;
   }
   return text.length;
+}
+
+/** The delimiter of a CSV: the most frequent of `;`, tab and `,` in its first line. */
+export function csvDelimiter(head: string): string {
+  const first = head.split(/\r?\n/, 1)[0] ?? "";
+  const count = (d: string) => first.split(d).length;
+  return [";", "\t", ","].reduce((best, d) => (count(d) > count(best) ? d : best));
+}
+
+/**
+ * Refuses, before any row is made, a CSV with a field longer than the string bound or whose rows
+ * would need more memory than the memory bound (a flood of empty cells: `;;;;…`).
+ */
+export function checkCsvBounds(text: string, delimiter: string, limits: JsonLimits): void {
+  let estimate = 0;
+  walkCsv(
+    text,
+    delimiter,
+    undefined,
+    (start, end, _doubled, line) => {
+      // a field continued after its closing quote is checked in parts: close enough for a bound
+      if (end - start > limits.maxStringBytes)
+        throw new ParseError(
+          `a CSV field of ${end - start} chars exceeds the ${limits.maxStringBytes} cap`,
+          undefined,
+          `line ${line}`,
+        );
+      estimate += CELL_BYTES + end - start;
+      if (estimate > limits.maxTreeBytes) throw treeTooBig(estimate, limits);
+    },
+    () => {
+      estimate += ROW_BYTES;
+    },
+  );
+}
+
+/**
+ * CSV rows of cells; the caller maps the header. Prowler writes `;`. Cells are slices of the text,
+ * never grown a character at a time; blank lines are skipped. readDocument has checked the bounds.
+ */
+export function parseCsv(text: string, delimiter: string, format: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  walkCsv(
+    text,
+    delimiter,
+    format,
+    (start, end, doubled, _line, continues) => {
+      const cell = doubled ? text.slice(start, end).replaceAll('""', '"') : text.slice(start, end);
+      if (continues) row[row.length - 1] += cell;
+      else row.push(cell);
+    },
+    () => {
+      if (row.length > 1 || (row.length === 1 && row[0] !== "")) rows.push(row);
+      row = [];
+    },
+  );
+  return rows;
 }
 
 /** Rows as objects keyed by the header row. */

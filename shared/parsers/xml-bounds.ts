@@ -3,10 +3,11 @@ import { ParseError } from "./parse-error.ts";
 
 /**
  * What fast-xml-parser needs for each part of a document, measured at its peak (it builds its own
- * node tree, then the plain object we read): about 250 bytes an element, 60 an attribute, and a
- * copy of the whole text (it normalizes line ends first). Rounded up.
+ * node tree, then the plain object we read): about 250 bytes an element, 60 an attribute, 60 an
+ * entity reference (each entity kind is a regex pass over the text, every pass a new string), and
+ * a copy of the whole text (it normalizes line ends first). Rounded up.
  */
-export const XML_BYTES = { element: 256, attribute: 64, text: 32 } as const;
+export const XML_BYTES = { element: 256, attribute: 64, text: 32, entity: 64 } as const;
 
 function endOf(text: string, from: number, token: string): number {
   const at = text.indexOf(token, from);
@@ -22,6 +23,18 @@ function endOf(text: string, from: number, token: string): number {
 export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimits): void {
   const n = text.length;
   let estimate = n;
+  // the next '&' at or after the last place asked: ranges come in order, so the text is searched once
+  let nextAmp = -2;
+  /** Entity references (`&lt;`, `&#60;`) in text[from, to). */
+  const entities = (from: number, to: number): number => {
+    if (nextAmp !== -1 && nextAmp < from) nextAmp = text.indexOf("&", from);
+    let count = 0;
+    while (nextAmp !== -1 && nextAmp < to) {
+      count++;
+      nextAmp = text.indexOf("&", nextAmp + 1);
+    }
+    return count;
+  };
   let depth = 0;
   let i = rootStart;
   const longString = (length: number, what: string, at: number): ParseError =>
@@ -35,7 +48,7 @@ export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimi
     const stop = lt === -1 ? n : lt;
     if (stop > i) {
       if (stop - i > limits.maxStringBytes) throw longString(stop - i, "text", i);
-      estimate += XML_BYTES.text;
+      estimate += XML_BYTES.text + XML_BYTES.entity * entities(i, stop);
     }
     if (lt === -1) break;
     const next = text.charCodeAt(lt + 1);
@@ -66,6 +79,7 @@ export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimi
           const close = text.indexOf(c === 0x22 ? '"' : "'", j + 1);
           if (close === -1) return;
           if (close - j - 1 > limits.maxStringBytes) throw longString(close - j - 1, "attribute value", j);
+          estimate += XML_BYTES.entity * entities(j + 1, close);
           j = close;
         }
       }

@@ -50,16 +50,16 @@ const ARRAY_BATCH = 256;
  * into gzip members of a few MB, concatenated (a gzip reader inflates them as one stream). Refuses
  * JSON longer than V8's longest string, which no reader could decode back.
  */
-export function gzipJson(value: unknown): Buffer {
+export function gzipJson(value: unknown, maxChars: number = constants.MAX_STRING_LENGTH): Buffer {
   const members: Buffer[] = [];
   let pending: string[] = [];
   let pendingChars = 0;
   let total = 0;
   const write = (text: string): void => {
     total += text.length;
-    if (total > constants.MAX_STRING_LENGTH)
+    if (total > maxChars)
       throw new ObjectTooLargeError(
-        `the JSON is longer than ${constants.MAX_STRING_LENGTH} chars, the longest string a reader can decode`,
+        `the JSON is longer than ${maxChars} chars, the longest string a reader can decode`,
       );
     pending.push(text);
     pendingChars += text.length;
