@@ -28,10 +28,12 @@ export function redactSecret(secret: string, salt: string, verified?: boolean): 
 
 /**
  * Masks every occurrence of the secret inside a text (a match line, a snippet) before we keep it,
- * with the same preview a long secret gets and none for a short one.
+ * with the same preview a long secret gets and none for a short one. Even a secret of a character
+ * or two is masked (the text may suffer, the secret may not); callers that can should rather drop
+ * such a text.
  */
 export function maskSecretIn(text: string, secret: string): string {
-  if (secret.length < 4) return text;
+  if (!secret) return text;
   const chars = [...secret];
   const shown = chars.length >= PREVIEW_MIN_LENGTH ? chars.slice(0, PREVIEW_CHARS).join("") : "";
   return text.split(secret).join(`${shown}****`);

@@ -152,6 +152,14 @@ describe("JSON tree memory", () => {
   });
 });
 
+describe("long lists within the bounds", () => {
+  it("parse: a Trivy result of 200,000 vulnerabilities (no spread of a list into call arguments)", () => {
+    const vuln = '{"VulnerabilityID":"CVE-1","PkgName":"p","InstalledVersion":"1","Severity":"LOW"}';
+    const text = `{"SchemaVersion":2,"Results":[{"Target":"t","Type":"npm","Vulnerabilities":[${Array(200_000).fill(vuln).join(",")}]}]}`;
+    expect(parseReport(Buffer.from(text), CTX).count).toBe(200_000);
+  });
+});
+
 describe("the findings cap", () => {
   // two runs of two results: no list longer than 2, four findings
   const run = {
