@@ -17,6 +17,8 @@ export interface AspmStackProps extends StackProps {
   readonly apiTokenSha256?: string;
   /** Upload size cap for the API's presigned POST and normalize's re-check. @default the code's 256 MiB */
   readonly maxUploadBytes?: number;
+  /** Findings cap a report, for normalize. @default the code's 1,000,000 */
+  readonly maxFindings?: number;
   readonly trackedBranches?: string;
   readonly integrations?: JobIntegrations;
   readonly scheduleTimeZone?: TimeZone;
@@ -39,7 +41,12 @@ export class AspmStack extends Stack {
 
     this.data = new Data(this, "Data", { retain });
     const table = this.data.table;
-    this.ingest = new Ingest(this, "Ingest", { table, retain, maxUploadBytes: props.maxUploadBytes });
+    this.ingest = new Ingest(this, "Ingest", {
+      table,
+      retain,
+      maxUploadBytes: props.maxUploadBytes,
+      maxFindings: props.maxFindings,
+    });
     const bucket = this.ingest.bucket;
     this.api = new Api(this, "Api", {
       table,

@@ -12,6 +12,7 @@ export const ENV = {
   apiTokenSha256: "ASPM_API_TOKEN_SHA256",
   secretSalt: "ASPM_SECRET_SALT",
   maxUploadBytes: "ASPM_MAX_UPLOAD_BYTES",
+  maxFindings: "ASPM_MAX_FINDINGS",
   trackedBranches: "ASPM_TRACKED_BRANCHES",
   outboxDir: "ASPM_OUTBOX_DIR",
   jiraBaseUrl: "ASPM_JIRA_BASE_URL",
@@ -60,8 +61,21 @@ export function optionalEnv(key: EnvKey, env: NodeJS.ProcessEnv = process.env): 
 /** Default upload cap: 256 MiB compressed or plain; the presigned POST enforces it on AWS. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 
+function positiveInteger(key: EnvKey, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = optionalEnv(key, env);
+  const n = raw ? Number(raw) : fallback;
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
 export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
   return positiveInteger("maxUploadBytes", DEFAULT_MAX_UPLOAD_BYTES, env);
+}
+
+/** Default findings cap a report; also caps any one list in it (see shared/parsers/document.ts). */
+export const DEFAULT_MAX_FINDINGS = 1_000_000;
+
+export function maxFindings(env: NodeJS.ProcessEnv = process.env): number {
+  return positiveInteger("maxFindings", DEFAULT_MAX_FINDINGS, env);
 }
 
 /** Branches whose scans change posture; the default branch names are always tracked. */
@@ -71,12 +85,6 @@ export function trackedBranches(env: NodeJS.ProcessEnv = process.env): Set<strin
     .map((b) => b.trim())
     .filter(Boolean);
   return new Set(["main", "master", ...extra]);
-}
-
-function positiveInteger(key: EnvKey, fallback: number, env: NodeJS.ProcessEnv): number {
-  const raw = optionalEnv(key, env);
-  const n = raw ? Number(raw) : fallback;
-  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 /** Receives before SQS moves a message to its DLQ (infra sets it from the queue's redrive policy). */

@@ -28,11 +28,12 @@ export const MEASURES = [
   "sarif-e2e",
   "memory-200mb",
   "correlate-250k",
+  "bad-input",
   "bundles",
 ] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
-const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
+export const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
 
 export function printBench(io: CliIo, line: BenchLine): void {
   io.out(`BENCH ${JSON.stringify(line)}`);
@@ -47,6 +48,13 @@ export async function benchCommand(io: CliIo, args: string[]): Promise<void> {
   if (child >= 0) {
     const { correlateChild } = await import("./correlate-scale.ts");
     await correlateChild(io, args[child + 1] ?? "");
+    return;
+  }
+  const badInputFlag = args.indexOf("--bad-input");
+  if (badInputFlag >= 0) {
+    // one bad input in this process (spawned by the bad-input measure and its test)
+    const { runBadInput } = await import("./bad-inputs.ts");
+    io.out(`BADINPUT ${JSON.stringify(runBadInput(args[badInputFlag + 1] ?? ""))}`);
     return;
   }
   const measureFlag = args.indexOf("--measure");

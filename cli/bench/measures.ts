@@ -5,6 +5,14 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { CliIo } from "../io.ts";
+import {
+  BAD_INPUT_HEAP_MB,
+  BAD_INPUTS,
+  BASELINE_INPUT,
+  capsFromEnv,
+  handledAsExpected,
+  spawnBadInput,
+} from "./bad-inputs.ts";
 import { type BenchLine, type MeasureName, peakRssMb, printBench } from "./bench.ts";
 import { sarifReport, sarifResults, trivyReport } from "./generate.ts";
 
@@ -261,6 +269,38 @@ async function memory200(io: CliIo): Promise<void> {
   }
 }
 
+async function badInputs(io: CliIo): Promise<void> {
+  const cap = capsFromEnv();
+  const floor = spawnBadInput(BASELINE_INPUT.name).outcome;
+  const peaks: string[] = [];
+  const wrong: string[] = [];
+  let worst = 0;
+  for (const input of BAD_INPUTS) {
+    const run = spawnBadInput(input.name);
+    const o = run.outcome;
+    if (!o) {
+      wrong.push(
+        `${input.name}: the process died (${run.signal ?? `exit ${run.status}`}): ${run.stderr.split("\n").slice(-3).join(" ")}`,
+      );
+      continue;
+    }
+    worst = Math.max(worst, o.peakRssMb);
+    peaks.push(`${input.name} ${o.peakRssMb} MB ${(o.ms / 1000).toFixed(1)} s ${o.outcome}`);
+    if (!handledAsExpected(input, o)) wrong.push(`${input.name}: ${o.outcome} ${o.reason ?? ""}`);
+  }
+  printBench(io, {
+    name: "bad_input_peak_rss",
+    value: worst,
+    unit: "MB peak RSS",
+    baseline: floor?.peakRssMb ?? null,
+    ratio: floor?.peakRssMb ? round(worst / floor.peakRssMb, 1) : null,
+    budget: "value < 1536 (1.5 GB), every input refused with its bound named, none crashes",
+    peakRssMb: worst,
+    note: `largest over ${BAD_INPUTS.length} inputs up to the ${cap.bytes / MB} MiB size cap and ${cap.findings} findings, each in its own process (V8 heap capped at ${BAD_INPUT_HEAP_MB} MB as normalize's) through parseReport and, when it parses, the normalized JSON; baseline = the same process parsing a one-finding SARIF. ${peaks.join("; ")}`,
+  });
+  if (wrong.length) throw new Error(`bad inputs not handled as expected:\n${wrong.join("\n")}`);
+}
+
 async function bundles(io: CliIo): Promise<void> {
   // inside the repo (git-ignored), so the bundles' external @aws-sdk/* resolve from node_modules as on Lambda
   mkdirSync(".bench", { recursive: true });
@@ -325,6 +365,8 @@ export async function runMeasure(io: CliIo, name: MeasureName): Promise<void> {
       return memory200(io);
     case "correlate-250k":
       return (await import("./correlate-scale.ts")).correlateAtScale(io);
+    case "bad-input":
+      return badInputs(io);
     case "bundles":
       return bundles(io);
   }

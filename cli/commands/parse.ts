@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { maxFindings, maxUploadBytes } from "#shared/config";
 import type { NormalizedReport } from "#shared/domain/finding";
 import { ParseError } from "#shared/parsers/parse-error";
 import { FORMATS, parseReport } from "#shared/parsers/registry";
@@ -18,7 +19,9 @@ export function readReport(file: string, format?: string): { report: NormalizedR
   }
   const started = performance.now();
   try {
-    const report = parseReport(bytes, { secretSalt: secretSalt() }, format);
+    // the pipeline's bounds, so a report `aspm parse` reads is one normalize accepts
+    const limits = { maxBytes: maxUploadBytes(), maxFindings: maxFindings() };
+    const report = parseReport(bytes, { secretSalt: secretSalt(), limits }, format);
     return { report, ms: performance.now() - started };
   } catch (error) {
     if (error instanceof ParseError) throw new CliError(`${file}: ${error.message}`, 2);

@@ -12,7 +12,7 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { documentClient } from "#shared/aws/dynamodb";
 import { s3 } from "#shared/aws/s3";
 import { sqs } from "#shared/aws/sqs";
-import { maxReceiveCount, maxUploadBytes, requireEnv } from "#shared/config";
+import { maxFindings, maxReceiveCount, maxUploadBytes, requireEnv } from "#shared/config";
 import { ObjectCreatedEvent } from "#shared/events";
 import { MetricUnit, observability } from "#shared/observability";
 import { once } from "#shared/once";
@@ -30,6 +30,7 @@ function defaultDeps(): NormalizeDeps {
     sqs,
     correlateQueueUrl: env.correlateQueueUrl,
     maxUploadBytes: maxUploadBytes(),
+    maxFindings: maxFindings(),
     secretSalt: env.secretSalt,
   };
 }

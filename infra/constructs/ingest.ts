@@ -17,6 +17,7 @@ import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { DeduplicationScope, FifoThroughputLimit } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { rawUploadCreatedPattern } from "#shared/events";
+import { NORMALIZE_HEAP_MB } from "#shared/parsers/document";
 import { toCdkEventPattern } from "./event-pattern.ts";
 import { acknowledgeNag } from "./nag.ts";
 import { PipelineFunction, type PipelineFunctionProps } from "./pipeline-function.ts";
@@ -58,6 +59,8 @@ export interface IngestProps {
   readonly retention?: Partial<RetentionSettings>;
   /** Sets ASPM_MAX_UPLOAD_BYTES for normalize; keep it equal to the API's. */
   readonly maxUploadBytes?: number;
+  /** Sets ASPM_MAX_FINDINGS for normalize: findings a report. @default the code's 1,000,000 */
+  readonly maxFindings?: number;
   readonly normalize?: Partial<PipelineFunctionProps>;
   readonly correlate?: Partial<PipelineFunctionProps>;
 }
@@ -170,6 +173,9 @@ export class Ingest extends Construct {
       // DESIGN §11: a 200 MB report in a 2 GB Lambda
       memorySize: 2048,
       timeout: Duration.minutes(5),
+      // the heap the input bounds are sized for: V8 collects before the function's memory is
+      // reached, and the rest is left for the raw upload's buffer (shared/parsers/document.ts)
+      environment: { NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${NORMALIZE_HEAP_MB}` },
       ...props.normalize,
     });
     this.correlate = new PipelineFunction(this, "Correlate", {
@@ -218,6 +224,7 @@ export class Ingest extends Construct {
     if (props.maxUploadBytes !== undefined)
       this.normalize.bindEnv("maxUploadBytes", String(props.maxUploadBytes));
     this.normalize.bindEnv("maxReceiveCount", String(normalize.maxReceiveCount));
+    if (props.maxFindings !== undefined) this.normalize.bindEnv("maxFindings", String(props.maxFindings));
     // one report per invocation: a hostile or huge report fails alone, never nine others with it
     this.normalize.fn.addEventSource(
       new SqsEventSource(this.normalizeQueue, { batchSize: 1, reportBatchItemFailures: true }),

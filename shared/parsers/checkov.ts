@@ -3,6 +3,7 @@ import type { Category, NormalizedFinding, SecretRef } from "#shared/domain/find
 import { sha256Hex } from "#shared/domain/hash";
 import { normalizePath } from "#shared/domain/path";
 import { buildPurl, purlTypeFor } from "#shared/domain/purl";
+import { PREVIEW_CHARS } from "#shared/domain/secret";
 import { severityFromWord } from "#shared/domain/severity";
 import { hashSnippet } from "#shared/domain/snippet";
 import { cvssFrom } from "./cvss-vector.ts";
@@ -26,7 +27,7 @@ const DEFAULT_SEVERITY = "medium";
 const UNFIXABLE = "N/A";
 const LEADING_SLASHES = /^\/+/;
 // the characters Checkov leaves visible right before its `****` mask
-const VISIBLE_BEFORE_MASK = /[^\s"'=:]{1,4}$/;
+const VISIBLE_BEFORE_MASK = /[^\s"'=:]+$/;
 
 const VulnerabilityDetails = z.object({
   id: z.string().nullish(),
@@ -125,7 +126,10 @@ function checkovSecret(record: CheckRecord, salt: string): SecretRef | undefined
   if (!record.resource) return undefined;
   const line = record.code_block?.[0]?.[1] ?? "";
   const mask = line.indexOf("****");
-  const visible = mask > 0 ? (VISIBLE_BEFORE_MASK.exec(line.slice(0, mask))?.[0] ?? "") : "";
+  // Checkov leaves a quarter of the secret visible: 4 characters or more means 16 or more in all,
+  // long enough for a 4-character preview (shared/domain/secret.ts); a shorter secret gets none
+  const exposed = mask > 0 ? (VISIBLE_BEFORE_MASK.exec(line.slice(0, mask))?.[0] ?? "") : "";
+  const visible = exposed.length >= PREVIEW_CHARS ? exposed.slice(0, PREVIEW_CHARS) : "";
   const status = record.validation_status?.toUpperCase();
   const verified = status === "VALID" ? true : status === "INVALID" ? false : undefined;
   return {

@@ -1,23 +1,63 @@
+import { constants } from "node:buffer";
 import { gunzipSync } from "node:zlib";
-import { type JsonLimits, parseJsonLazily, scanJson } from "./lazy-json.ts";
+import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_UPLOAD_BYTES } from "#shared/config";
+import { checkCsvBounds, csvDelimiter } from "./csv.ts";
+import { type JsonLimits, parseJsonLazily, scanJson, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
+import { checkXmlBounds } from "./xml-bounds.ts";
 import { readProlog } from "./xml-prolog.ts";
 
-/** Input bounds. A report beyond them is refused with a clear error, never half-read. */
-export const INPUT_LIMITS: JsonLimits & { readonly maxBytes: number } = {
+export interface InputLimits extends JsonLimits {
   /** Inflated size cap for gzip input and raw size cap for plain input. */
-  maxBytes: 512 * 1024 * 1024,
-  /** JSON nesting depth: real reports stay under 30; a deeper one is hostile or broken. */
+  maxBytes: number;
+}
+
+/**
+ * Input bounds. A report beyond them is refused with a ParseError naming the bound, never half-read,
+ * and the checks run before the memory they protect is allocated: the size while inflating, the
+ * counts and the memory estimate in one scan of the text before the parse. Together they keep a
+ * normalize of any input up to the size cap under 1.5 GB of RSS (`npm run bench bad-input`).
+ */
+export const INPUT_LIMITS: Readonly<InputLimits> = {
+  /** The upload cap: a gzip upload may not inflate to more than a plain one could be. */
+  maxBytes: DEFAULT_MAX_UPLOAD_BYTES,
+  /** JSON and XML nesting depth: real reports stay under 30; a deeper one is hostile or broken. */
   maxJsonDepth: 128,
-  /** Longest single JSON string (a base64 HTTP response in a DAST report can be a few MB). */
+  /** Longest single JSON string or XML text (a base64 HTTP response in a DAST report can be a few MB). */
   maxStringBytes: 32 * 1024 * 1024,
+  /** Findings a report, elements of any one JSON array, JSON Lines records (ASPM_MAX_FINDINGS). */
+  maxFindings: DEFAULT_MAX_FINDINGS,
+  /**
+   * Estimated memory of the parsed tree. With the text (up to the size cap, twice that when it is
+   * not Latin-1) and the findings, this keeps the peak under 1.5 GB.
+   */
+  maxTreeBytes: 640 * 1024 * 1024,
 };
+
+/**
+ * The V8 heap the bounds are sized for: normalize runs with it (a 2 GB Lambda, the rest left to
+ * the raw upload's buffer and the runtime), and the bad-input bench measures with it.
+ */
+export const NORMALIZE_HEAP_MB = 1536;
+
+/** The bounds with some overridden (ASPM_MAX_UPLOAD_BYTES, ASPM_MAX_FINDINGS, tests). */
+export function inputLimits(over: Partial<InputLimits> = {}): InputLimits {
+  const limits = { ...INPUT_LIMITS };
+  for (const [key, value] of Object.entries(over) as Array<[keyof InputLimits, number | undefined]>)
+    if (value !== undefined && Number.isSafeInteger(value) && value > 0) limits[key] = value;
+  return limits;
+}
 
 /** JSON documents from this size on are parsed with lazy big arrays (see lazy-json.ts). */
 export const LAZY_DOCUMENT_CHARS = 8 * 1024 * 1024;
 
 export type ReportDocument =
-  | { syntax: "json"; value: unknown }
+  | {
+      syntax: "json";
+      value: unknown;
+      /** With lazy arrays: the estimated memory of the tree once they are all parsed (lazy-json.ts). */
+      fullBytes?: number;
+    }
   | { syntax: "jsonl"; values: unknown[] }
   | { syntax: "xml"; root: string; head: string; text: string }
   | { syntax: "csv"; head: string; text: string };
@@ -28,24 +68,39 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Bytes (plain or gzip) to text, with the inflated size capped while inflating. */
+/**
+ * The byte cap that applies: the asked one, and never more than V8's longest string (~512 MiB),
+ * which text beyond could not even be decoded into.
+ */
+export function byteCap(maxBytes: number): number {
+  return Math.min(maxBytes, constants.MAX_STRING_LENGTH);
+}
+
+function capName(maxBytes: number): string {
+  return maxBytes > constants.MAX_STRING_LENGTH
+    ? `${constants.MAX_STRING_LENGTH} byte cap (the longest string V8 can hold)`
+    : `${maxBytes} byte cap (ASPM_MAX_UPLOAD_BYTES)`;
+}
+
+/** Bytes (plain or gzip) to text, with the inflated size capped while inflating, before decoding. */
 export function decodeReport(bytes: Uint8Array, maxBytes: number = INPUT_LIMITS.maxBytes): string {
+  const cap = byteCap(maxBytes);
   let plain: Uint8Array = bytes;
   if (isGzip(bytes)) {
     try {
-      plain = gunzipSync(bytes, { maxOutputLength: maxBytes });
+      plain = gunzipSync(bytes, { maxOutputLength: cap });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (
         code === "ERR_BUFFER_TOO_LARGE" ||
         (error instanceof RangeError && /larger than/i.test(error.message))
       ) {
-        throw new ParseError(`gzip input inflates beyond the ${maxBytes} byte cap`);
+        throw new ParseError(`gzip input inflates beyond the ${capName(maxBytes)}`);
       }
       throw new ParseError(`gzip input is corrupt: ${(error as Error).message}`);
     }
-  } else if (bytes.length > maxBytes) {
-    throw new ParseError(`input of ${bytes.length} bytes exceeds the ${maxBytes} byte cap`);
+  } else if (bytes.length > cap) {
+    throw new ParseError(`input of ${bytes.length} bytes exceeds the ${capName(maxBytes)}`);
   }
   let text = Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength).toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -53,11 +108,12 @@ export function decodeReport(bytes: Uint8Array, maxBytes: number = INPUT_LIMITS.
 }
 
 /**
- * One pass over JSON text that enforces the depth and string-size bounds before JSON.parse
- * builds anything. Skips string bodies with indexOf, so it costs a fraction of the parse.
+ * One pass over JSON text that enforces the depth, string, element and memory bounds before
+ * JSON.parse builds anything. Skips string bodies with indexOf, so it costs a fraction of the parse.
  */
 export function checkJsonBounds(text: string, limits: JsonLimits = INPUT_LIMITS): void {
-  scanJson(text, limits, false);
+  const scan = scanJson(text, limits, false);
+  if (scan.eagerBytes > limits.maxTreeBytes) throw treeTooBig(scan.eagerBytes, limits);
 }
 
 function jsonError(error: unknown, where?: string): ParseError {
@@ -70,18 +126,40 @@ function firstNonSpace(text: string): string {
   return match ? match[0] : "";
 }
 
+/**
+ * Each non-blank line, trimmed, with its number. Walks the text with indexOf: no array of every
+ * line (a text of blank lines would make hundreds of millions of empty strings).
+ */
+function* nonBlankLines(text: string): Generator<{ line: string; lineNo: number }> {
+  let lineNo = 0;
+  for (let at = 0; at <= text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    lineNo++;
+    const line = text.slice(at, end).trim();
+    if (line) yield { line, lineNo };
+    at = end + 1;
+  }
+}
+
+/** Several top-level objects, one per line: JSON Lines (a line that starts otherwise is not). */
+function looksLikeJsonLines(text: string): boolean {
+  let lines = 0;
+  for (const { line } of nonBlankLines(text)) {
+    if (!line.startsWith("{")) return false;
+    lines++;
+  }
+  return lines > 1;
+}
+
 function parseJsonLines(text: string): unknown[] {
   const values: unknown[] = [];
-  let lineNo = 0;
-  for (const line of text.split("\n")) {
-    lineNo++;
-    const trimmed = line.trim();
-    if (!trimmed) continue;
-    if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) {
+  for (const { line, lineNo } of nonBlankLines(text)) {
+    if (!line.startsWith("{") && !line.startsWith("[")) {
       throw new ParseError("a JSON Lines record does not start with '{'", undefined, `line ${lineNo}`);
     }
     try {
-      values.push(JSON.parse(trimmed));
+      values.push(JSON.parse(line));
     } catch (error) {
       throw jsonError(error, `line ${lineNo}`);
     }
@@ -93,32 +171,36 @@ function parseJsonLines(text: string): unknown[] {
  * Text to a document of one syntax. JSON is tried before JSON Lines: a one-line JSONL file is
  * also a JSON object, and formats that read records accept both (see `recordsOf`).
  */
-export function readDocument(text: string): ReportDocument {
+export function readDocument(text: string, limits: InputLimits = INPUT_LIMITS): ReportDocument {
   const first = firstNonSpace(text);
   if (first === "{" || first === "[") {
     try {
-      if (text.length >= LAZY_DOCUMENT_CHARS)
-        return { syntax: "json", value: parseJsonLazily(text, INPUT_LIMITS) };
-      checkJsonBounds(text);
+      if (text.length >= LAZY_DOCUMENT_CHARS) {
+        const { value, fullBytes } = parseJsonLazily(text, limits);
+        return { syntax: "json", value, fullBytes };
+      }
+      checkJsonBounds(text, limits);
       return { syntax: "json", value: JSON.parse(text) };
     } catch (error) {
       if (error instanceof ParseError) throw error;
-      // several top-level objects, one per line, is JSON Lines
-      const lines = text.split("\n").filter((l) => l.trim());
-      if (lines.length > 1 && lines.every((l) => l.trim().startsWith("{"))) {
-        return { syntax: "jsonl", values: parseJsonLines(text) };
-      }
+      // several top-level objects, one per line, is JSON Lines (the bounds scan counted its records)
+      if (looksLikeJsonLines(text)) return { syntax: "jsonl", values: parseJsonLines(text) };
       throw jsonError(error);
     }
   }
   if (first === "<") {
     const head = text.slice(0, 4096);
-    return { syntax: "xml", root: readProlog(text).root, head, text };
+    const prolog = readProlog(text);
+    checkXmlBounds(text, prolog.rootStart, limits);
+    return { syntax: "xml", root: prolog.root, head, text };
   }
   if (!first) throw new ParseError("the input is empty");
   const head = text.slice(0, 4096);
   const firstLine = head.split(/\r?\n/, 1)[0] ?? "";
-  if (/[;,\t]/.test(firstLine)) return { syntax: "csv", head, text };
+  if (/[;,\t]/.test(firstLine)) {
+    checkCsvBounds(text, csvDelimiter(head), limits);
+    return { syntax: "csv", head, text };
+  }
   throw new ParseError(
     `the input is not JSON, JSON Lines, XML or CSV (it starts with ${JSON.stringify(head.slice(0, 40))})`,
   );

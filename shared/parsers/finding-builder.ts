@@ -1,7 +1,9 @@
 import { collectCwes } from "#shared/domain/cwe";
 import { LIMITS, type Location, type NormalizedFinding, type PackageRef } from "#shared/domain/finding";
 import { normalizePath } from "#shared/domain/path";
+import { redactUrlCredentials } from "#shared/domain/secret";
 import { canonicalVulnId } from "#shared/domain/vulnerability-id";
+import { ParseError } from "./parse-error.ts";
 
 /** What a parser fills in: the finding with its lists optional and no bounds to worry about. */
 export type FindingDraft = Omit<
@@ -16,8 +18,13 @@ export type FindingDraft = Omit<
   package?: Omit<PackageRef, "fixedVersions"> & { fixedVersions?: string[] };
 };
 
+/**
+ * Every text a finding keeps goes through here: credentials in URLs are redacted (before the cut,
+ * so a cut cannot leave half a password unrecognised), then the text is bounded.
+ */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  const clean = redactUrlCredentials(text);
+  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
 
 function clipOptional(text: string | undefined, max: number): string | undefined {
@@ -36,9 +43,57 @@ function uniqueClipped(values: Iterable<string | undefined>, maxItems: number, m
   return [...out];
 }
 
+/**
+ * The findings cap of the parse in progress. Parsing is synchronous, so at most one parse runs at a
+ * time and `withFindingCap` scopes the count to it. Counting here, where every parser builds its
+ * findings, refuses the finding past the cap before it is made, whatever the format.
+ */
+const findingBudget = { left: Number.POSITIVE_INFINITY, cap: Number.POSITIVE_INFINITY };
+
+export function withFindingCap<T>(cap: number, parse: () => T): T {
+  const { left, cap: outer } = findingBudget;
+  findingBudget.left = cap;
+  findingBudget.cap = cap;
+  try {
+    return parse();
+  } finally {
+    findingBudget.left = left;
+    findingBudget.cap = outer;
+  }
+}
+
+/** The object itself, frozen: for empty values shared by every finding that has nothing there. */
+function frozen<T extends object>(value: T): T {
+  Object.freeze(value);
+  return value;
+}
+
+/**
+ * Empty lists and maps, one for all findings: a report of a million findings would otherwise hold
+ * a million of each (~200 bytes a finding). Frozen, so a write to one fails loudly.
+ */
+const NO_STRINGS: string[] = frozen([]);
+const NO_FINGERPRINTS: Record<string, string> = frozen({});
+const NO_LOCATION: Location = frozen({});
+
+/** The last tool bounded: a report's findings all name the same tool, so they share one object. */
+let lastTool: { name: string; version?: string; tool: NormalizedFinding["tool"] } | undefined;
+
+function boundedTool(source: FindingDraft["tool"]): NormalizedFinding["tool"] {
+  if (lastTool && lastTool.name === source.name && lastTool.version === source.version) return lastTool.tool;
+  const tool: NormalizedFinding["tool"] = { name: clip(source.name, 100) };
+  put(tool, "version", clipOptional(source.version, 100));
+  lastTool = { name: source.name, version: source.version, tool: frozen(tool) };
+  return tool;
+}
+
 /** Sets `key` only when the value is defined: no `delete`, which would turn objects into slow dictionaries. */
 function put<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
   if (value !== undefined) target[key] = value;
+}
+
+function orNone(list: string[]): string[] {
+  return list.length ? list : NO_STRINGS;
 }
 
 /** A line number as the model allows it: a non-negative safe integer, else nothing. */
@@ -58,8 +113,8 @@ function buildCvss(c: NonNullable<FindingDraft["cvss"]>): NonNullable<Normalized
 }
 
 function buildLocation(l: Location | undefined): Location {
+  if (!l) return NO_LOCATION;
   const out: Location = {};
-  if (!l) return out;
   put(out, "file", l.file ? clip(normalizePath(l.file), LIMITS.path) : undefined);
   put(out, "startLine", lineNumber(l.startLine));
   let end = lineNumber(l.endLine);
@@ -71,7 +126,7 @@ function buildLocation(l: Location | undefined): Location {
   put(out, "parameter", clipOptional(l.parameter, LIMITS.shortText));
   put(out, "resource", clipOptional(l.resource, LIMITS.path));
   put(out, "image", clipOptional(l.image, LIMITS.path));
-  return out;
+  return Object.keys(out).length ? out : NO_LOCATION;
 }
 
 function buildPackage(p: NonNullable<FindingDraft["package"]>): PackageRef {
@@ -95,30 +150,34 @@ function buildPackage(p: NonNullable<FindingDraft["package"]>): PackageRef {
  * hundreds of thousands of results.
  */
 export function makeFinding(draft: FindingDraft): NormalizedFinding {
-  const fingerprints: Record<string, string> = {};
+  if (--findingBudget.left < 0)
+    throw new ParseError(
+      `the report has more than ${findingBudget.cap} findings, above the findings cap (ASPM_MAX_FINDINGS)`,
+    );
+  let fingerprints = NO_FINGERPRINTS;
   if (draft.fingerprints) {
     for (const key in draft.fingerprints) {
       const value = draft.fingerprints[key];
-      if (value) fingerprints[clip(key, 100)] = clip(value, LIMITS.shortText);
+      if (!value) continue;
+      if (fingerprints === NO_FINGERPRINTS) fingerprints = {};
+      fingerprints[clip(key, 100)] = clip(value, LIMITS.shortText);
     }
   }
-  const tool: NormalizedFinding["tool"] = { name: clip(draft.tool.name, 100) };
-  put(tool, "version", clipOptional(draft.tool.version, 100));
   const rule: NormalizedFinding["rule"] = { id: clip(draft.rule.id, LIMITS.shortText) };
   put(rule, "name", clipOptional(draft.rule.name, LIMITS.shortText));
   const out: NormalizedFinding = {
     category: draft.category,
-    tool,
+    tool: boundedTool(draft.tool),
     rule,
     title: clip(draft.title.trim() || draft.rule.id, LIMITS.title),
     severity: draft.severity,
-    cwes: draft.cwes?.length ? collectCwes(draft.cwes).slice(0, LIMITS.ids) : [],
+    cwes: orNone(draft.cwes?.length ? collectCwes(draft.cwes).slice(0, LIMITS.ids) : NO_STRINGS),
     location: buildLocation(draft.location),
     fingerprints,
     references: draft.references?.length
-      ? uniqueClipped(draft.references, LIMITS.references, LIMITS.url)
-      : [],
-    tags: draft.tags?.length ? uniqueClipped(draft.tags, LIMITS.ids, 100) : [],
+      ? orNone(uniqueClipped(draft.references, LIMITS.references, LIMITS.url))
+      : NO_STRINGS,
+    tags: draft.tags?.length ? orNone(uniqueClipped(draft.tags, LIMITS.ids, 100)) : NO_STRINGS,
   };
   put(out, "description", clipOptional(draft.description, LIMITS.description));
   put(out, "rawSeverity", clipOptional(draft.rawSeverity, 100));

@@ -1,9 +1,13 @@
 import type { NormalizedFinding } from "#shared/domain/finding";
-import type { ReportDocument } from "./document.ts";
+import type { InputLimits, ReportDocument } from "./document.ts";
 
-/** What a parser needs from outside: only the salt that keeps secret hashes installation-specific. */
+/**
+ * What a parse needs from outside: the salt that keeps secret hashes installation-specific, and
+ * the input bounds where they differ from the defaults (ASPM_MAX_UPLOAD_BYTES, ASPM_MAX_FINDINGS).
+ */
 export interface ParseContext {
   secretSalt: string;
+  limits?: Partial<InputLimits>;
 }
 
 export interface ParsedReport {

@@ -60,96 +60,235 @@ const ELEMENT_MAX_SPAN = 1 << 20;
 export interface JsonLimits {
   maxJsonDepth: number;
   maxStringBytes: number;
+  /** Elements of any one array, and values at the top level (JSON Lines records): the findings cap. */
+  maxFindings: number;
+  /** Estimated heap bytes of the parsed tree (see `TREE_BYTES`). */
+  maxTreeBytes: number;
 }
 
 /**
- * One pass over JSON text: enforces the depth and string bounds, and returns the element spans of
- * the arrays worth parsing lazily. Strings are skipped with indexOf, so the pass costs a fraction
- * of JSON.parse. Malformed JSON is left for JSON.parse to report with its position.
+ * What V8 needs for each parsed value, on 64-bit Node without pointer compression: measured with
+ * `JSON.parse` (`[{},…]` takes 64 bytes an element, `[0,…]` 8, `["ab",…]` 8 plus the string).
+ * Rounded up, so the estimate errs on the safe side: real reports come out at about 1.5× their
+ * real heap, hostile ones (`[{},{},…]`) at about their real heap.
  */
-export function scanJson(
-  text: string,
-  limits: JsonLimits,
-  collectLazy: boolean,
-): Array<{ start: number; end: number; spans: Int32Array }> {
-  const lazies: Array<{ start: number; end: number; spans: Int32Array }> = [];
-  // frame stack: kind (1 array, 2 object), start, offset into `pairs`, whether every element is a container
-  const kind: number[] = [];
-  const start: number[] = [];
-  const offset: number[] = [];
-  const containersOnly: boolean[] = [];
-  const pairs: number[] = [];
+export const TREE_BYTES = { value: 16, container: 56, spanPerElement: 16 } as const;
+
+export interface LazySpan {
+  start: number;
+  end: number;
+  spans: Int32Array;
+}
+
+export interface JsonScan {
+  lazies: LazySpan[];
+  /** Estimated bytes of the tree `JSON.parse` builds, lazy arrays counted as their spans. */
+  eagerBytes: number;
+  /** Estimated bytes of the elements of the lazy arrays, were they parsed all at once. */
+  lazyBytes: number;
+  /** Values at the top level: more than one is JSON Lines (or malformed). */
+  topValues: number;
+}
+
+function mib(bytes: number): string {
+  return `${Math.ceil(bytes / 2 ** 20)} MiB`;
+}
+
+/** The error for a document whose parsed tree would not fit the memory bound. */
+export function treeTooBig(estimate: number, limits: JsonLimits, what = "the parsed report"): ParseError {
+  return new ParseError(
+    `${what} would need about ${mib(estimate)} of memory, above the ${mib(limits.maxTreeBytes)} memory bound`,
+  );
+}
+
+/**
+ * One pass over JSON text, before anything is allocated for it: enforces the depth and string
+ * bounds, counts the elements of every array (each at most the findings cap) and estimates the
+ * memory of the tree `JSON.parse` would build, and returns the element spans of the arrays worth
+ * parsing lazily. Strings are skipped with indexOf, so the pass costs a fraction of JSON.parse.
+ * Malformed JSON is left for JSON.parse to report with its position. The only allocation that
+ * grows with the input is the span list, itself capped at twice the findings cap.
+ */
+export function scanJson(text: string, limits: JsonLimits, collectLazy: boolean): JsonScan {
+  const lazies: LazySpan[] = [];
+  const maxDepth = limits.maxJsonDepth;
+  const maxElements = limits.maxFindings;
+  // frame stack (typed arrays: this loop runs once a char): kind (1 array, 2 object), start,
+  // elements so far, offset into `pairs`, whether every element is a container, bytes when opened
+  const kind = new Uint8Array(maxDepth + 1);
+  const start = new Int32Array(maxDepth + 1);
+  const count = new Int32Array(maxDepth + 1);
+  const offset = new Int32Array(maxDepth + 1);
+  const containersOnly = new Uint8Array(maxDepth + 1);
+  const bytesAt = new Float64Array(maxDepth + 1);
+  // [start, end) of the container elements of the open candidate arrays
+  let pairs = new Int32Array(1024);
+  let pairCount = 0;
+  const maxSpans = 2 * maxElements;
+  let lazyElements = 0;
+  /** Entries `pairs` may hold before the spans (lazy and open) pass `maxSpans`. */
+  let pairRoom = 2 * maxSpans;
+  let eagerBytes = 0;
+  let lazyBytes = 0;
+  let topValues = 0;
   const n = text.length;
   let depth = 0;
+  // a value may start here: at the top, after '[', after ':', after ',' in an array
+  let valueNext = true;
+  const done = (): JsonScan => ({ lazies, eagerBytes, lazyBytes, topValues });
+
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c <= 0x20 || c === 0x2c || c === 0x3a) continue; // blanks, commas, colons: the common case first
+    if (c <= 0x20) continue; // blanks: the common case first
+    if (c === 0x2c) {
+      valueNext = depth === 0 || kind[depth - 1] === 1;
+      continue;
+    }
+    if (c === 0x3a) {
+      valueNext = true;
+      continue;
+    }
+    const opens = c === 0x7b || c === 0x5b;
+    if (valueNext && c !== 0x7d && c !== 0x5d) {
+      // a value starts: count it in its array, or at the top level
+      valueNext = false;
+      if (depth === 0) {
+        if (++topValues > maxElements)
+          throw new ParseError(
+            `more than ${maxElements} top-level JSON values (JSON Lines records) exceed the findings cap (ASPM_MAX_FINDINGS)`,
+            undefined,
+            `offset ${i}`,
+          );
+      } else if (kind[depth - 1] === 1) {
+        const f = depth - 1;
+        const elements = (count[f] ?? 0) + 1;
+        count[f] = elements;
+        if (elements > maxElements)
+          throw new ParseError(
+            `a JSON array of more than ${maxElements} elements exceeds the findings cap (ASPM_MAX_FINDINGS)`,
+            undefined,
+            `offset ${start[f]}`,
+          );
+        // an array with a string, number, true, false or null in it is never lazy
+        if (!opens && containersOnly[f] === 1) {
+          containersOnly[f] = 0;
+          if (collectLazy) pairCount = offset[f] ?? 0;
+        }
+      }
+      if (!opens) eagerBytes += TREE_BYTES.value;
+    }
     if (c === 0x22) {
       let j = i + 1;
       for (;;) {
         j = text.indexOf('"', j);
-        if (j === -1) return lazies; // unterminated: JSON.parse reports it
+        if (j === -1) return done(); // unterminated: JSON.parse reports it
         let backslashes = 0;
         for (let k = j - 1; text.charCodeAt(k) === 0x5c; k--) backslashes++;
         if (backslashes % 2 === 0) break;
         j++;
       }
-      if (j - i - 1 > limits.maxStringBytes) {
+      const length = j - i - 1;
+      if (length > limits.maxStringBytes) {
         throw new ParseError(
-          `a JSON string of ${j - i - 1} chars exceeds the ${limits.maxStringBytes} cap`,
+          `a JSON string of ${length} chars exceeds the ${limits.maxStringBytes} cap`,
           undefined,
           `offset ${i}`,
         );
       }
-      if (depth > 0 && kind[depth - 1] === 1) containersOnly[depth - 1] = false;
+      // a value's chars (counted above as a value) or a key's slot; repeated keys share one string
+      eagerBytes += kind[depth - 1] === 2 && text.charCodeAt(j + 1) === 0x3a ? TREE_BYTES.value : length;
       i = j;
       continue;
     }
-    if (c === 0x7b || c === 0x5b) {
-      if (depth >= limits.maxJsonDepth)
-        throw new ParseError(`JSON nesting deeper than ${limits.maxJsonDepth}`, undefined, `offset ${i}`);
+    if (opens) {
+      if (depth >= maxDepth)
+        throw new ParseError(`JSON nesting deeper than ${maxDepth}`, undefined, `offset ${i}`);
+      eagerBytes += TREE_BYTES.value + TREE_BYTES.container;
       kind[depth] = c === 0x5b ? 1 : 2;
       start[depth] = i;
-      offset[depth] = pairs.length;
-      containersOnly[depth] = true;
+      count[depth] = 0;
+      offset[depth] = pairCount;
+      containersOnly[depth] = 1;
+      bytesAt[depth] = eagerBytes;
       depth++;
+      valueNext = c === 0x5b;
     } else if (c === 0x7d || c === 0x5d) {
-      if (depth === 0) return lazies;
+      if (depth === 0) return done();
       depth--;
+      // after a top-level value another may start (JSON Lines); inside, a ',' comes first
+      valueNext = depth === 0;
+      if (eagerBytes > limits.maxTreeBytes) refuseEarly(depth);
       const s = start[depth] ?? 0;
       if (collectLazy && kind[depth] === 1) {
         const from = offset[depth] ?? 0;
-        const count = (pairs.length - from) / 2;
-        if (containersOnly[depth] && count >= 2 && i + 1 - s >= LAZY_MIN_SPAN) {
+        const elements = (pairCount - from) / 2;
+        if (containersOnly[depth] === 1 && elements >= 2 && i + 1 - s >= LAZY_MIN_SPAN) {
           let fits = true;
-          for (let p = from; p < pairs.length; p += 2) {
+          for (let p = from; p < pairCount; p += 2) {
             if ((pairs[p + 1] ?? 0) - (pairs[p] ?? 0) > ELEMENT_MAX_SPAN) {
               fits = false;
               break;
             }
           }
-          if (fits) lazies.push({ start: s, end: i + 1, spans: Int32Array.from(pairs.slice(from)) });
+          if (fits) {
+            lazies.push({ start: s, end: i + 1, spans: pairs.slice(from, pairCount) });
+            lazyElements += elements;
+            pairRoom = 2 * (maxSpans - lazyElements);
+            // the elements are parsed later, a batch at a time: the tree holds only their spans
+            const before = bytesAt[depth] ?? 0;
+            lazyBytes += eagerBytes - before;
+            eagerBytes = before + elements * TREE_BYTES.spanPerElement;
+          }
         }
-        pairs.length = from;
+        pairCount = from;
       }
-      // a container that is an element of an array: record its span for that array
-      if (collectLazy && depth > 0 && kind[depth - 1] === 1) pairs.push(s, i + 1);
-    } else if (depth > 0 && kind[depth - 1] === 1) {
-      // a number, true, false or null directly in an array: not an array of containers
-      containersOnly[depth - 1] = false;
+      // a container that is an element of a candidate array: record its span for that array
+      if (collectLazy && depth > 0 && kind[depth - 1] === 1 && containersOnly[depth - 1] === 1) {
+        if (pairCount >= pairRoom)
+          throw new ParseError(
+            `the large JSON arrays hold more than ${maxSpans} elements in all, twice the findings cap (ASPM_MAX_FINDINGS)`,
+            undefined,
+            `offset ${i}`,
+          );
+        if (pairCount + 2 > pairs.length) {
+          const grown = new Int32Array(Math.min(2 * pairs.length, 2 * maxSpans + 2));
+          grown.set(pairs);
+          pairs = grown;
+        }
+        pairs[pairCount++] = s;
+        pairs[pairCount++] = i + 1;
+      }
     }
   }
-  return lazies;
+  return done();
+
+  /**
+   * Past the memory bound already: refuse now, unless the excess is inside an open array that may
+   * still turn out lazy (the results of a big SARIF log), whose elements are not parsed at once.
+   */
+  function refuseEarly(open: number): void {
+    let pending = 0;
+    if (collectLazy)
+      for (let f = 0; f <= open; f++)
+        if (kind[f] === 1 && containersOnly[f] === 1) {
+          pending = eagerBytes - (bytesAt[f] ?? 0);
+          break;
+        }
+    if (eagerBytes - pending > limits.maxTreeBytes) throw treeTooBig(eagerBytes - pending, limits);
+  }
 }
 
 /**
  * Parses JSON text, turning the large arrays of small objects into LazyArrays. The skeleton (the
  * text with those arrays replaced by markers) is parsed with JSON.parse; the markers are then
- * swapped for the LazyArrays.
+ * swapped for the LazyArrays. Also returns the estimated memory of the tree with every lazy array
+ * parsed, which a parser that reads plain arrays would need (`materialize`).
  */
-export function parseJsonLazily(text: string, limits: JsonLimits): unknown {
-  const lazies = scanJson(text, limits, true);
-  if (!lazies.length) return JSON.parse(text);
+export function parseJsonLazily(text: string, limits: JsonLimits): { value: unknown; fullBytes: number } {
+  const scan = scanJson(text, limits, true);
+  if (scan.eagerBytes > limits.maxTreeBytes) throw treeTooBig(scan.eagerBytes, limits);
+  const lazies = scan.lazies;
+  if (!lazies.length) return { value: JSON.parse(text), fullBytes: scan.eagerBytes };
   const nonce = randomBytes(8).toString("hex");
   const marker = `\u0000lazy:${nonce}:`;
   const parts: string[] = [];
@@ -179,7 +318,7 @@ export function parseJsonLazily(text: string, limits: JsonLimits): unknown {
     }
     return value;
   };
-  return swap(skeleton);
+  return { value: swap(skeleton), fullBytes: scan.eagerBytes + scan.lazyBytes };
 }
 
 /** A copy of the value where every LazyArray is a plain array of its first element: what detectors see. */

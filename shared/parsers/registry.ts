@@ -6,14 +6,15 @@ import { burpXml } from "./burp.ts";
 import { checkovJson } from "./checkov.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
-import { decodeReport, type ReportDocument, readDocument } from "./document.ts";
+import { decodeReport, inputLimits, type ReportDocument, readDocument } from "./document.ts";
+import { withFindingCap } from "./finding-builder.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
 import { githubDependabotJson } from "./github-dependabot.ts";
 import { gitleaksJson } from "./gitleaks-json.ts";
 import { gosecJson } from "./gosec-json.ts";
 import { grypeJson } from "./grype-json.ts";
 import { kicsJson } from "./kics.ts";
-import { detectionView, hasLazy, materialize } from "./lazy-json.ts";
+import { detectionView, hasLazy, materialize, treeTooBig } from "./lazy-json.ts";
 import { npmAuditJson } from "./npm-audit-json.ts";
 import { nucleiJson } from "./nuclei.ts";
 import { osvScannerJson } from "./osv-scanner-json.ts";
@@ -113,10 +114,12 @@ function describe(doc: ReportDocument): string {
 /**
  * Bytes to a normalized report: the one code path behind `aspm parse` and the normalize Lambda.
  * Anything a parser throws that is not already a ParseError becomes one naming the format, so
- * bad input always ends as a clear, typed error.
+ * bad input always ends as a clear, typed error. The input bounds (document.ts) are checked
+ * before the memory they protect is allocated; the findings cap as findings are made.
  */
 export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: string): NormalizedReport {
-  let doc = readDocument(decodeReport(bytes));
+  const limits = inputLimits(ctx.limits);
+  let doc = readDocument(decodeReport(bytes, limits.maxBytes), limits);
   const lazy = doc.syntax === "json" && hasLazy(doc.value);
   // detectors see plain arrays (the first element of each lazy one): they only look at shapes
   const probe: ReportDocument =
@@ -128,10 +131,14 @@ export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: str
   if (formatId && !safeDetect(format, probe)) {
     throw new ParseError(`the input is ${describe(doc)}, not a ${format.id} report`, format.id);
   }
-  if (lazy && !format.lazyArrays && doc.syntax === "json")
+  if (lazy && !format.lazyArrays && doc.syntax === "json") {
+    // this parser reads plain arrays: the whole tree must fit the memory bound
+    const fullBytes = doc.fullBytes ?? 0;
+    if (fullBytes > limits.maxTreeBytes) throw treeTooBig(fullBytes, limits);
     doc = { syntax: "json", value: materialize(doc.value) };
+  }
   try {
-    const parsed = format.parse(doc, ctx);
+    const parsed = withFindingCap(limits.maxFindings, () => format.parse(doc, ctx));
     return { format: format.id, tool: parsed.tool, count: parsed.findings.length, findings: parsed.findings };
   } catch (error) {
     if (error instanceof ParseError)

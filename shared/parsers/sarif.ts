@@ -145,11 +145,41 @@ function tagsOf(...bags: Array<Record<string, unknown> | undefined>): string[] {
   return out;
 }
 
+/**
+ * Words that make a rule a secret rule, as a whole word of a tag, an id or a name (`generic-api-key`,
+ * `js/hardcoded-credentials`, `DatabasePassword`), but not a rule about a secret store
+ * (`secrets-manager`, `secret-rotation`). A bare "token" only counts as a tag: as a rule name it
+ * is as often a CSRF or JWT check.
+ */
+const SECRET_NAME =
+  /(?:^|[^a-z0-9])(?:secrets?|credentials?|passwords?|passwd|private[-_ ]?keys?|api[-_ ]?keys?|access[-_ ]?keys?|(?:access|api|auth|bearer|oauth|refresh|session|github|gitlab|slack|npm|personal[-_ ]?access)[-_ ]?tokens?)(?![-_ ]?(?:manager|store|vault|rotation|encryption|policy|scanning))(?=$|[^a-z0-9])/i;
+const SECRET_TAG = /(?:^|[^a-z0-9])(?:tokens?|leaks?)(?=$|[^a-z0-9])/i;
+/** Hard-coded password, password in a configuration file, hard-coded key, hard-coded credentials. */
+const SECRET_CWE = /(?:^|[^0-9])(?:259|260|321|798)$/;
+
+/** `DatabasePassword` → `Database-Password`, so camel-case names split into words. */
+function words(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1-$2");
+}
+
+/** A rule of a secret scanner the parser does not know by name: its tags, CWE, id or name say so. */
+function looksLikeSecretRule(rule: Rule | undefined, ruleId: string, tags: string[]): boolean {
+  if (
+    tags.some(
+      (t) => SECRET_NAME.test(words(t)) || SECRET_TAG.test(t) || (/cwe/i.test(t) && SECRET_CWE.test(t)),
+    )
+  )
+    return true;
+  return [ruleId, rule?.id, rule?.name].some((name) => name !== undefined && SECRET_NAME.test(words(name)));
+}
+
 /** The category of a result from what the tool is and what the rule looks like. */
 function categoryOf(toolName: string, rule: Rule | undefined, ruleId: string, tags: string[]): Category {
   const tool = toolName.toLowerCase();
   const ruleName = (rule?.name ?? "").toLowerCase();
   if (/gitleaks|trufflehog|secret|detect-secrets|ggshield/.test(tool)) return "secret";
+  // Checkov's secrets framework, in a log of its other frameworks
+  if (/^CKV_SECRET_/i.test(ruleId)) return "secret";
   if (tool.includes("trivy")) {
     if (ruleName.includes("ospackage")) return "container";
     if (ruleName.includes("secret")) return "secret";
@@ -162,7 +192,7 @@ function categoryOf(toolName: string, rule: Rule | undefined, ruleId: string, ta
   if (/grype|osv|dependabot|dependency|npm audit|audit|snyk open source/.test(tool)) return "sca";
   if (tool.includes("snyk") && !tool.includes("code")) return "sca";
   if (isCve(ruleId) || /^GHSA-/i.test(ruleId)) return "sca";
-  if (tags.some((t) => t.toLowerCase() === "secret")) return "secret";
+  if (looksLikeSecretRule(rule, ruleId, tags)) return "secret";
   return "sast";
 }
 
@@ -277,7 +307,11 @@ function parseRun(
       category,
       tool,
       rule: { id, name: rule?.name && rule.name !== id ? rule.name : rule?.shortDescription?.text },
-      title: rule?.shortDescription?.text ?? text.split("\n")[0] ?? id,
+      // a secret result's message quotes the secret: its title comes from the rule alone
+      title:
+        category === "secret"
+          ? (rule?.shortDescription?.text ?? rule?.name ?? id)
+          : (rule?.shortDescription?.text ?? text.split("\n")[0] ?? id),
       description:
         category === "secret" ? rule?.fullDescription?.text : (text ?? rule?.fullDescription?.text),
       severity,

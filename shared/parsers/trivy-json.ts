@@ -453,7 +453,7 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
       const target = isRecord(raw) && typeof raw.Target === "string" ? raw.Target : "";
       const isOs = isRecord(raw) && typeof raw.Type === "string" && OS_FAMILIES.has(raw.Type.toLowerCase());
       const image = isOs ? target.replace(OS_NOTE, "") || undefined : undefined;
-      findings.push(...parseResult(raw, `[${i}]`, { tool, image, salt: ctx.secretSalt }));
+      for (const f of parseResult(raw, `[${i}]`, { tool, image, salt: ctx.secretSalt })) findings.push(f);
     });
     return { tool, findings };
   }
@@ -461,7 +461,9 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
   const tool = { name: TOOL_NAME, version: report.Trivy?.Version };
   const image = report.ArtifactType === "container_image" ? report.ArtifactName : undefined;
   forEachElement(report.Results, (raw, i) => {
-    findings.push(...parseResult(raw, `Results[${i}]`, { tool, image, salt: ctx.secretSalt }));
+    // one push a finding: spreading a result of 100k+ findings into push() overflows the stack
+    for (const f of parseResult(raw, `Results[${i}]`, { tool, image, salt: ctx.secretSalt }))
+      findings.push(f);
   });
   return { tool, findings };
 }

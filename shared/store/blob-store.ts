@@ -1,3 +1,4 @@
+import { constants } from "node:buffer";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 
@@ -83,8 +84,67 @@ export function isPreconditionFailed(error: unknown): boolean {
   );
 }
 
+/** Text gzipped per member of about this many chars: memory stays flat however long the JSON is. */
+const GZIP_MEMBER_CHARS = 4 * 1024 * 1024;
+const ARRAY_BATCH = 256;
+
+/**
+ * Gzipped JSON of a value, the same text `JSON.stringify` writes, without ever holding that text
+ * whole: a long array (the findings of a report, at most a million) is written element by element
+ * into gzip members of a few MB, concatenated (a gzip reader inflates them as one stream). Refuses
+ * JSON longer than V8's longest string, which no reader could decode back.
+ */
+export function gzipJson(value: unknown, maxChars: number = constants.MAX_STRING_LENGTH): Buffer {
+  const members: Buffer[] = [];
+  let pending: string[] = [];
+  let pendingChars = 0;
+  let total = 0;
+  const write = (text: string): void => {
+    total += text.length;
+    if (total > maxChars)
+      throw new ObjectTooLargeError(
+        `the JSON is longer than ${maxChars} chars, the longest string a reader can decode`,
+      );
+    pending.push(text);
+    pendingChars += text.length;
+    if (pendingChars >= GZIP_MEMBER_CHARS) flush();
+  };
+  const flush = (): void => {
+    if (!pending.length) return;
+    members.push(gzipSync(Buffer.from(pending.join("")), { level: 6 }));
+    pending = [];
+    pendingChars = 0;
+  };
+  const writeValue = (v: unknown, depth: number): void => {
+    if (Array.isArray(v) && depth < 2) {
+      // a few hundred elements a JSON.stringify call: few, short-lived strings
+      write("[");
+      for (let i = 0; i < v.length; i += ARRAY_BATCH) {
+        if (i) write(",");
+        write(JSON.stringify(v.slice(i, i + ARRAY_BATCH)).slice(1, -1));
+      }
+      write("]");
+    } else if (v !== null && typeof v === "object" && depth < 1 && !("toJSON" in v)) {
+      write("{");
+      let first = true;
+      for (const [k, item] of Object.entries(v)) {
+        if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+        write(`${first ? "" : ","}${JSON.stringify(k)}:`);
+        first = false;
+        writeValue(item, depth + 1);
+      }
+      write("}");
+    } else {
+      write(JSON.stringify(v) ?? "null");
+    }
+  };
+  writeValue(value, 0);
+  flush();
+  return Buffer.concat(members);
+}
+
 export async function putJsonGz(bucket: BucketRef, key: string, value: unknown): Promise<number> {
-  const body = gzipSync(Buffer.from(JSON.stringify(value)), { level: 6 });
+  const body = gzipJson(value);
   await bucket.client.send(
     new PutObjectCommand({
       Bucket: bucket.bucketName,

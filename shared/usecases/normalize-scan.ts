@@ -21,6 +21,8 @@ export interface NormalizeDeps {
   sqs: SQSClient;
   correlateQueueUrl: string;
   maxUploadBytes: number;
+  /** Findings cap a report (ASPM_MAX_FINDINGS); the parser's default when absent. */
+  maxFindings?: number;
   secretSalt: string;
 }
 
@@ -110,7 +112,9 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
 
   let report: ReturnType<typeof parseReport>;
   try {
-    report = parseReport(bytes, { secretSalt: deps.secretSalt }, scan.formatHint);
+    // a gzip upload may inflate to no more than a plain upload could be
+    const limits = { maxBytes: deps.maxUploadBytes, maxFindings: deps.maxFindings };
+    report = parseReport(bytes, { secretSalt: deps.secretSalt, limits }, scan.formatHint);
   } catch (error) {
     if (error instanceof ParseError) return fail(error.message, raw);
     throw error;
@@ -119,7 +123,14 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
   const target = scan.target ?? scan.repo ?? "default";
   const branch = scan.tracked ? (scan.branch ?? "main") : (scan.branch ?? "unknown");
   const scopeId = scopeIdOf(scan.appId, report.tool.name, target, branch);
-  await putJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId), report);
+  try {
+    await putJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId), report);
+  } catch (error) {
+    // findings that repeat long texts can serialize to more than any reader could load back
+    if (error instanceof ObjectTooLargeError)
+      return fail(`the normalized report is too large: ${error.message}`, raw);
+    throw error;
+  }
   const moved = await transitionScan(deps.db, scan.scanId, ["pending", "failed"], {
     status: "normalized",
     format: report.format,

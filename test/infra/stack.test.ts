@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from "#infra/constructs/pipeline-function";
 import type { AspmStack } from "#infra/stack";
 import { ENV, type EnvKey } from "#shared/config";
 import { JOBS, type JobName, rawUploadCreatedPattern, scheduleExpression } from "#shared/events";
+import { NORMALIZE_HEAP_MB } from "#shared/parsers/document";
 import { TABLE_DEFINITION } from "#shared/store/table";
 
 /**
@@ -334,8 +335,21 @@ describe("functions", () => {
       expect(fn.Properties.TracingConfig, id).toEqual({ Mode: "Active" });
       const logGroupId = fn.Properties.LoggingConfig?.LogGroup?.Ref as string;
       expect(json.Resources[logGroupId]?.Properties.RetentionInDays, id).toBe(30);
-      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS, id).toMatch(/^--enable-source-maps\b/);
     }
+  });
+
+  it("caps normalize's V8 heap at the size its input bounds are made for, under its memory", () => {
+    const fn = resource(stack.ingest.normalize.fn).Properties;
+    expect(fn.Environment.Variables.NODE_OPTIONS).toBe(
+      `--enable-source-maps --max-old-space-size=${NORMALIZE_HEAP_MB}`,
+    );
+    expect(NORMALIZE_HEAP_MB).toBeLessThan(fn.MemorySize);
+    const others = Object.entries(functions()).filter(([name]) => name !== "normalize");
+    for (const [name, other] of others)
+      expect(resource(other.fn).Properties.Environment.Variables.NODE_OPTIONS, name).toBe(
+        "--enable-source-maps",
+      );
   });
 
   it("gives each function the env vars its handler requires, and only ENV names", () => {

@@ -54,7 +54,7 @@ describe("decodeReport", () => {
     const bomb = gzipSync(Buffer.alloc(8 * 1024 * KIB, 0x20)); // 8 MiB of spaces
     expect(bomb.length).toBeLessThan(16 * KIB);
     const error = parseErrorOf(() => decodeReport(bomb, cap));
-    expect(error.message).toBe(`gzip input inflates beyond the ${cap} byte cap`);
+    expect(error.message).toBe(`gzip input inflates beyond the ${cap} byte cap (ASPM_MAX_UPLOAD_BYTES)`);
   });
 
   it("accepts gzip input that inflates to exactly the cap, and refuses one byte more", () => {
@@ -70,7 +70,7 @@ describe("decodeReport", () => {
 
   it("refuses plain input larger than the cap", () => {
     const error = parseErrorOf(() => decodeReport(Buffer.alloc(101, 0x20), 100));
-    expect(error.message).toBe("input of 101 bytes exceeds the 100 byte cap");
+    expect(error.message).toBe("input of 101 bytes exceeds the 100 byte cap (ASPM_MAX_UPLOAD_BYTES)");
     expect(decodeReport(Buffer.alloc(100, 0x20), 100)).toHaveLength(100);
   });
 

@@ -1,0 +1,93 @@
+import { type JsonLimits, treeTooBig } from "./lazy-json.ts";
+import { ParseError } from "./parse-error.ts";
+
+/**
+ * What fast-xml-parser needs for each part of a document, measured at its peak (it builds its own
+ * node tree, then the plain object we read): about 250 bytes an element, 60 an attribute, 60 an
+ * entity reference (each entity kind is a regex pass over the text, every pass a new string), and
+ * a copy of the whole text (it normalizes line ends first). Rounded up.
+ */
+export const XML_BYTES = { element: 256, attribute: 64, text: 32, entity: 64 } as const;
+
+function endOf(text: string, from: number, token: string): number {
+  const at = text.indexOf(token, from);
+  return at === -1 ? text.length : at + token.length;
+}
+
+/**
+ * One linear pass over an XML document from its root element, before fast-xml-parser builds
+ * anything: refuses nesting deeper than the depth bound, any text, CDATA section or attribute
+ * value longer than the string bound, and documents whose parse would need more memory than the
+ * memory bound (an element flood such as `<a/><a/>…`). Malformed XML is left for the parser.
+ */
+export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimits): void {
+  const n = text.length;
+  let estimate = n;
+  // the next '&' at or after the last place asked: ranges come in order, so the text is searched once
+  let nextAmp = -2;
+  /** Entity references (`&lt;`, `&#60;`) in text[from, to). */
+  const entities = (from: number, to: number): number => {
+    if (nextAmp !== -1 && nextAmp < from) nextAmp = text.indexOf("&", from);
+    let count = 0;
+    while (nextAmp !== -1 && nextAmp < to) {
+      count++;
+      nextAmp = text.indexOf("&", nextAmp + 1);
+    }
+    return count;
+  };
+  let depth = 0;
+  let i = rootStart;
+  const longString = (length: number, what: string, at: number): ParseError =>
+    new ParseError(
+      `an XML ${what} of ${length} chars exceeds the ${limits.maxStringBytes} cap`,
+      undefined,
+      `offset ${at}`,
+    );
+  while (i < n) {
+    const lt = text.indexOf("<", i);
+    const stop = lt === -1 ? n : lt;
+    if (stop > i) {
+      if (stop - i > limits.maxStringBytes) throw longString(stop - i, "text", i);
+      estimate += XML_BYTES.text + XML_BYTES.entity * entities(i, stop);
+    }
+    if (lt === -1) break;
+    const next = text.charCodeAt(lt + 1);
+    if (next === 0x2f) {
+      // </name>
+      depth--;
+      i = endOf(text, lt + 2, ">");
+    } else if (next === 0x21) {
+      // <!-- … -->, <![CDATA[ … ]]>, or a declaration
+      if (text.startsWith("<!--", lt)) i = endOf(text, lt + 4, "-->");
+      else if (text.startsWith("<![CDATA[", lt)) {
+        i = endOf(text, lt + 9, "]]>");
+        if (i - lt - 12 > limits.maxStringBytes) throw longString(i - lt - 12, "CDATA section", lt);
+        estimate += XML_BYTES.text;
+      } else i = endOf(text, lt + 2, ">");
+    } else if (next === 0x3f) {
+      i = endOf(text, lt + 2, "?>");
+    } else {
+      // a start tag: count its attributes (an '=' outside quotes), skip quoted values whole
+      estimate += XML_BYTES.element;
+      let j = lt + 1;
+      let selfClosing = false;
+      for (; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 0x3e) break;
+        if (c === 0x3d) estimate += XML_BYTES.attribute;
+        else if (c === 0x22 || c === 0x27) {
+          const close = text.indexOf(c === 0x22 ? '"' : "'", j + 1);
+          if (close === -1) return;
+          if (close - j - 1 > limits.maxStringBytes) throw longString(close - j - 1, "attribute value", j);
+          estimate += XML_BYTES.entity * entities(j + 1, close);
+          j = close;
+        }
+      }
+      selfClosing = text.charCodeAt(j - 1) === 0x2f;
+      if (!selfClosing && ++depth > limits.maxJsonDepth)
+        throw new ParseError(`XML nesting deeper than ${limits.maxJsonDepth}`, undefined, `offset ${lt}`);
+      i = j + 1;
+    }
+    if (estimate > limits.maxTreeBytes) throw treeTooBig(estimate, limits, "the parsed XML");
+  }
+}
