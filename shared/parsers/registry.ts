@@ -7,6 +7,7 @@ import { checkovJson } from "./checkov.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
 import { decodeReport, type ReportDocument, readDocument } from "./document.ts";
+import { EMPTY_FILE } from "./empty-report.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
 import { githubDependabotJson } from "./github-dependabot.ts";
 import { gitleaksJson } from "./gitleaks-json.ts";
@@ -71,22 +72,37 @@ export function formatById(id: string): ReportFormat | undefined {
   return FORMATS.find((f) => f.id === id);
 }
 
+/** How a format claims a document: by its content, or as one of its tool's bare clean-run shapes. */
+function claimOf(format: ReportFormat, doc: ReportDocument): "content" | "empty" | undefined {
+  if (safely(() => format.detect(doc))) return "content";
+  if (safely(() => format.isEmptyReport?.(doc) === true)) return "empty";
+  return undefined;
+}
+
+/**
+ * The one format that claims the document. Two or more claims are ambiguous, whatever they rest
+ * on: a clean run's `[]` that several tools write cannot be told apart, and guessing would let
+ * it resolve the findings of the wrong scanner.
+ */
 export function detectFormat(doc: ReportDocument): ReportFormat {
-  const matches = FORMATS.filter((f) => safeDetect(f, doc));
-  if (matches.length === 1 && matches[0]) return matches[0];
-  if (matches.length > 1) {
-    throw new ParseError(
-      `ambiguous input: it looks like ${matches.map((m) => m.id).join(" and ")}; pass --format`,
-    );
+  const claims = FORMATS.map((f) => ({ f, claim: claimOf(f, doc) })).filter((c) => c.claim);
+  const [only, ...others] = claims;
+  if (only && others.length === 0) return only.f;
+  if (only) {
+    const ids = claims.map((c) => c.f.id).join(", ");
+    const what = claims.every((c) => c.claim === "empty")
+      ? `${describe(doc)}, a report with no findings that ${ids} all write`
+      : `it looks like ${ids}`;
+    throw new ParseError(`ambiguous input: ${what}; pass --format`);
   }
   throw new ParseError(
     `unsupported input: ${describe(doc)} matches no known format. We read: ${FORMATS.map((f) => f.id).join(", ")}`,
   );
 }
 
-function safeDetect(format: ReportFormat, doc: ReportDocument): boolean {
+function safely(check: () => boolean): boolean {
   try {
-    return format.detect(doc);
+    return check();
   } catch {
     return false;
   }
@@ -99,7 +115,7 @@ function describe(doc: ReportDocument): string {
       if (Array.isArray(v)) return `a JSON array of ${v.length} items`;
       if (v && typeof v === "object")
         return `a JSON object with keys [${Object.keys(v).slice(0, 8).join(", ")}]`;
-      return "a JSON scalar";
+      return v === null ? "the JSON literal null" : "a JSON scalar";
     }
     case "jsonl":
       return `JSON Lines (${doc.values.length} records)`;
@@ -110,23 +126,47 @@ function describe(doc: ReportDocument): string {
   }
 }
 
+/** The declared format, or a clear error naming the ids we read. */
+function declaredFormat(formatId: string): ReportFormat {
+  const format = formatById(formatId);
+  if (!format) {
+    throw new ParseError(`unknown format "${formatId}". We read: ${FORMATS.map((f) => f.id).join(", ")}`);
+  }
+  return format;
+}
+
 /**
  * Bytes to a normalized report: the one code path behind `aspm parse` and the normalize Lambda.
  * Anything a parser throws that is not already a ParseError becomes one naming the format, so
  * bad input always ends as a clear, typed error.
+ *
+ * An empty input is a report only for a declared format whose tool writes an empty file when it
+ * finds nothing (JSON Lines writers); undeclared, or for a tool that always writes a document,
+ * it is refused: a scan that did not finish must not resolve every finding of its scope.
  */
 export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: string): NormalizedReport {
-  let doc = readDocument(decodeReport(bytes));
+  const declared = formatId === undefined ? undefined : declaredFormat(formatId);
+  const text = decodeReport(bytes);
+  let doc: ReportDocument;
+  if (/\S/.test(text)) doc = readDocument(text);
+  else if (!declared)
+    throw new ParseError(
+      "the input is empty; pass --format if your scanner writes an empty file when it finds nothing",
+    );
+  else if (declared.isEmptyReport?.(EMPTY_FILE)) doc = EMPTY_FILE;
+  else {
+    throw new ParseError(
+      "the input is empty, but this tool writes a report even when it finds nothing: the scan did not finish",
+      declared.id,
+    );
+  }
   const lazy = doc.syntax === "json" && hasLazy(doc.value);
   // detectors see plain arrays (the first element of each lazy one): they only look at shapes
   const probe: ReportDocument =
     lazy && doc.syntax === "json" ? { syntax: "json", value: detectionView(doc.value) } : doc;
-  const format = formatId ? formatById(formatId) : detectFormat(probe);
-  if (!format) {
-    throw new ParseError(`unknown format "${formatId}". We read: ${FORMATS.map((f) => f.id).join(", ")}`);
-  }
-  if (formatId && !safeDetect(format, probe)) {
-    throw new ParseError(`the input is ${describe(doc)}, not a ${format.id} report`, format.id);
+  const format = declared ?? detectFormat(probe);
+  if (declared && !claimOf(declared, probe)) {
+    throw new ParseError(`the input is ${describe(doc)}, not a ${declared.id} report`, declared.id);
   }
   if (lazy && !format.lazyArrays && doc.syntax === "json")
     doc = { syntax: "json", value: materialize(doc.value) };

@@ -127,7 +127,9 @@ function detect(doc: ReportDocument): boolean {
   const v = doc.value;
   if (!Array.isArray(v.results)) return false;
   const first: unknown = v.results[0];
-  if (first === undefined) return isRecord(v.paths) && Array.isArray(v.errors);
+  // a clean run: `{"results": [], "errors": [], "paths": …}`; Bandit's clean run also has
+  // `errors` but always `generated_at` and `metrics`
+  if (first === undefined) return Array.isArray(v.errors) && !("generated_at" in v) && !("metrics" in v);
   return isRecord(first) && typeof first.check_id === "string" && isRecord(first.extra);
 }
 

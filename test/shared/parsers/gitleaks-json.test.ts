@@ -11,11 +11,14 @@ const load = (name: string) => loadParserFixture(`gitleaks-json/${name}`);
 const parseFixture = (name: string) => parseFixtureWith(gitleaksJson, `gitleaks-json/${name}`, ctx);
 
 describe("gitleaks-json", () => {
-  it("detects gitleaks arrays, including a clean run's []", () => {
+  it("detects gitleaks arrays; a clean run's [] or null is an empty report, not content", () => {
     expect(gitleaksJson.detect(load("unredacted.json"))).toBe(true);
     expect(gitleaksJson.detect(load("redacted.json"))).toBe(true);
-    expect(gitleaksJson.detect({ syntax: "json", value: [] })).toBe(true);
-    expect(gitleaksJson.parse({ syntax: "json", value: [] }, ctx).findings).toEqual([]);
+    for (const value of [[], null]) {
+      expect(gitleaksJson.detect({ syntax: "json", value })).toBe(false);
+      expect(gitleaksJson.isEmptyReport?.({ syntax: "json", value })).toBe(true);
+      expect(gitleaksJson.parse({ syntax: "json", value }, ctx).findings).toEqual([]);
+    }
     expect(gitleaksJson.detect({ syntax: "json", value: { results: [] } })).toBe(false);
     expect(
       gitleaksJson.detect({ syntax: "json", value: [{ rule: { id: "x" }, path: "a", secret: "s" }] }),

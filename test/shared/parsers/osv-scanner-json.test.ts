@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ReportDocument } from "#shared/parsers/document";
 import { osvScannerJson } from "#shared/parsers/osv-scanner-json";
 import { ParseError } from "#shared/parsers/parse-error";
-import { byRule, parseFixtureWith } from "#test/support/parser-fixtures";
+import { byRule, loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-salt" };
 
@@ -106,7 +106,17 @@ describe("osv-scanner-json: edge cases", () => {
   });
 
   it("reads a clean run and claims no other tool's results array", () => {
-    expect(parseFixture("clean-run.json").findings).toEqual([]);
+    // a bare `{"results": []}` is tfsec's clean run too: a clean-run shape, not content
+    const clean = loadParserFixture("osv-scanner-json/clean-run.json");
+    expect(osvScannerJson.detect(clean)).toBe(false);
+    expect(osvScannerJson.isEmptyReport?.(clean)).toBe(true);
+    expect(osvScannerJson.parse(clean, ctx).findings).toEqual([]);
+    expect(
+      osvScannerJson.detect({
+        syntax: "json",
+        value: { results: [], experimental_config: { licenses: {} } },
+      }),
+    ).toBe(true);
     expect(osvScannerJson.detect({ syntax: "json", value: { results: [], errors: [], paths: {} } })).toBe(
       false,
     );

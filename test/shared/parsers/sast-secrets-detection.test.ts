@@ -37,8 +37,10 @@ describe("SAST and secrets format detection", () => {
     }
   }
 
-  it("a clean gitleaks or trufflehog3 run (`[]`) is claimed by both: auto-detection asks for --format", () => {
-    const claims = GROUP.filter((f) => f.detect({ syntax: "json", value: [] })).map((f) => f.id);
+  it("a clean gitleaks or trufflehog3 run (`[]`) is an empty report of both, detected by neither", () => {
+    const empty = { syntax: "json" as const, value: [] };
+    expect(GROUP.filter((f) => f.detect(empty))).toEqual([]);
+    const claims = GROUP.filter((f) => f.isEmptyReport?.(empty)).map((f) => f.id);
     expect(claims).toEqual(["gitleaks-json", "trufflehog3-json"]);
   });
 });

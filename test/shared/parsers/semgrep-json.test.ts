@@ -23,7 +23,16 @@ describe("semgrep-json", () => {
   it("detects Semgrep output, empty or not, and nothing else", () => {
     expect(semgrepJson.detect(load("code-and-ignored.json"))).toBe(true);
     expect(semgrepJson.detect(load("empty.json"))).toBe(true);
-    expect(semgrepJson.detect({ syntax: "json", value: { results: [], errors: [] } })).toBe(false);
+    // a clean run without `paths` (as trimmed by some wrappers) is still Semgrep's
+    expect(semgrepJson.detect({ syntax: "json", value: { results: [], errors: [] } })).toBe(true);
+    expect(semgrepJson.detect({ syntax: "json", value: { results: [] } })).toBe(false);
+    // Bandit's clean run has `errors` too, but always `generated_at` and `metrics`
+    expect(
+      semgrepJson.detect({
+        syntax: "json",
+        value: { results: [], errors: [], generated_at: "2025-01-01T00:00:00Z", metrics: {} },
+      }),
+    ).toBe(false);
     expect(semgrepJson.detect({ syntax: "json", value: { results: [{ test_id: "B101" }] } })).toBe(false);
     expect(semgrepJson.detect({ syntax: "json", value: [] })).toBe(false);
   });
