@@ -89,15 +89,20 @@ export function detectFormat(doc: ReportDocument): ReportFormat {
   const [only, ...others] = claims;
   if (only && others.length === 0) return only.f;
   if (only) {
-    const ids = claims.map((c) => c.f.id).join(", ");
+    const ids = claims.map((c) => c.f.id);
     const what = claims.every((c) => c.claim === "empty")
-      ? `${describe(doc)}, a report with no findings that ${ids} all write`
-      : `it looks like ${ids}`;
+      ? `${describe(doc)} is a report with no findings that ${listed(ids)} write`
+      : `it looks like ${listed(ids)}`;
     throw new ParseError(`ambiguous input: ${what}; pass --format`);
   }
   throw new ParseError(
     `unsupported input: ${describe(doc)} matches no known format. We read: ${FORMATS.map((f) => f.id).join(", ")}`,
   );
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
 function safely(check: () => boolean): boolean {

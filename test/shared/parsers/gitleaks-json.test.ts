@@ -84,6 +84,38 @@ describe("gitleaks-json", () => {
     expect(JSON.stringify(partial)).not.toContain("s3cr3t-test");
   });
 
+  it("reads gitleaks 7 leaks: rule, offender as salted secret, line masked, leakURL and tags", () => {
+    const [aws, generic] = parseFixture("v7.json").findings;
+    expect(aws).toMatchObject({
+      category: "secret",
+      tool: { name: "gitleaks" },
+      rule: { id: "AWS Access Key", name: "AWS Access Key" },
+      severity: "high",
+      location: { file: "deploy/aws.env", startLine: 4, endLine: 4 },
+      secret: redactSecret("AKIAIOSFODNN7EXAMPLE", ctx.secretSalt),
+      fingerprints: { commit: "5c3d6f1e2a4b8c9d0e1f2a3b4c5d6e7f8a9b0c1d" },
+      references: [
+        "https://github.com/example/shop/blob/5c3d6f1e2a4b8c9d0e1f2a3b4c5d6e7f8a9b0c1d/deploy/aws.env#L4",
+      ],
+      tags: ["key", "AWS"],
+    });
+    expect(aws?.description).toContain("Match: aws_access_key_id = AKIA****");
+    expect(generic).toMatchObject({ location: { file: "config/app.yml", startLine: 12 }, tags: [] });
+    expect(generic?.fingerprints.commit).toBeUndefined();
+    const text = JSON.stringify(parseFixture("v7.json"));
+    for (const clear of ["AKIAIOSFODNN7EXAMPLE", "hunter2-but-longer", "Jane Doe", "jane@example.com"]) {
+      expect(text).not.toContain(clear);
+    }
+  });
+
+  it("identifies a redacted gitleaks 7 leak by location", () => {
+    const [v7] = parseFixture("v7-redacted.json").findings;
+    const [v7Clear] = parseFixture("v7.json").findings;
+    expect(v7?.secret?.preview).toBe("REDACTED");
+    expect(v7?.secret?.hash).not.toBe(v7Clear?.secret?.hash);
+    expect(v7?.description).toContain("Match: aws_access_key_id = REDACTED");
+  });
+
   it("names the format and the broken record on a malformed finding", () => {
     const doc: ReportDocument = {
       syntax: "json",

@@ -148,3 +148,22 @@ describe("osv-scanner-json: edge cases", () => {
     );
   });
 });
+
+describe("osv-scanner-json: 1.0 (`--json`)", () => {
+  it("reads the source of a result named `packageSource`", () => {
+    const [finding] = parseFixture("v1.0-package-source.json").findings;
+    expect(finding).toMatchObject({
+      rule: { id: "GHSA-c3h9-896r-86jm" },
+      package: { name: "github.com/gogo/protobuf", version: "1.3.1", manifest: "/builds/shop/go.mod" },
+      location: { file: "/builds/shop/go.mod" },
+    });
+    expect(finding?.vulnerability?.aliases).toEqual(
+      expect.arrayContaining(["CVE-2021-3121", "GO-2021-0053"]),
+    );
+  });
+
+  it("fails a result that names no source", () => {
+    const doc: ReportDocument = { syntax: "json", value: { results: [{ packages: [] }] } };
+    expect(() => osvScannerJson.parse(doc, ctx)).toThrow(/osv-scanner-json: .*\(at results\[0\]\.source\)/);
+  });
+});
