@@ -167,3 +167,25 @@ describe("semgrep-json", () => {
     expect(error.where).toBe("results[1].extra.severity");
   });
 });
+
+describe("semgrep-json: a run that stopped on an error", () => {
+  it("is refused, not read as a clean run that would resolve every finding", () => {
+    const doc = loadParserFixture("semgrep-json/fatal-invalid-rule.json");
+    expect(semgrepJson.detect(doc)).toBe(true);
+    expect(() => semgrepJson.parse(doc, ctx)).toThrow(
+      "semgrep-json: Semgrep stopped on an error (InvalidRuleSchemaError: Invalid rule schema): the scan did not finish",
+    );
+  });
+
+  it("keeps a run whose errors are file-level warnings", () => {
+    const doc = {
+      syntax: "json" as const,
+      value: {
+        results: [],
+        errors: [{ level: "warn", type: ["PartialParsing", []], message: "x" }],
+        paths: {},
+      },
+    };
+    expect(semgrepJson.parse(doc, ctx).findings).toEqual([]);
+  });
+});
