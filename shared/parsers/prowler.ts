@@ -91,17 +91,19 @@ function nonEmpty(value: string | null | undefined): string | undefined {
 
 const JSON_FORMAT = "prowler-json";
 
-const Ocsf = z.object({
+/** Fields both OCSF generations of Prowler write alike. */
+const OCSF_TEXT = {
   message: z.string().nullish(),
-  status_code: z.string(),
-  status: z.string().nullish(),
   status_detail: z.string().nullish(),
   severity: z.string().nullish(),
-  finding_info: z.object({
-    uid: z.string().nullish(),
-    title: z.string().nullish(),
-    desc: z.string().nullish(),
-  }),
+};
+const FINDING_TEXT = { uid: z.string().nullish(), title: z.string().nullish(), desc: z.string().nullish() };
+
+const Ocsf = z.object({
+  ...OCSF_TEXT,
+  status_code: z.string(),
+  status: z.string().nullish(),
+  finding_info: z.object(FINDING_TEXT),
   metadata: z.object({
     event_code: z.string(),
     product: z.object({ name: z.string().nullish(), version: z.string().nullish() }).nullish(),
@@ -137,14 +139,10 @@ const Ocsf = z.object({
 
 /** Prowler 3's OCSF 1.0.0-rc.3 Security Finding: the check is `metadata.product.feature.uid`. */
 const OcsfV3 = z.object({
+  ...OCSF_TEXT,
   status: z.string(),
-  status_detail: z.string().nullish(),
-  message: z.string().nullish(),
-  severity: z.string().nullish(),
   finding: z.object({
-    uid: z.string().nullish(),
-    title: z.string().nullish(),
-    desc: z.string().nullish(),
+    ...FINDING_TEXT,
     src_url: z.string().nullish(),
     supporting_data: z.object({ Risk: z.string().nullish() }).nullish(),
     remediation: z
@@ -217,8 +215,26 @@ function frameworkOf(requirement: string): string {
   return requirement.split(":", 1)[0]?.trim() ?? "";
 }
 
-function fromOcsf(o: z.infer<typeof Ocsf>): ProwlerResult {
+type OcsfPlace = Pick<
+  ProwlerResult,
+  "resourceUid" | "resourceName" | "resourceType" | "provider" | "service" | "account" | "region"
+>;
+
+/** The first resource and the cloud account of an OCSF record, alike in both generations. */
+function ocsfPlace(o: Pick<z.infer<typeof Ocsf>, "resources" | "cloud">): OcsfPlace {
   const resource = o.resources?.[0];
+  return {
+    resourceUid: nonEmpty(resource?.uid),
+    resourceName: nonEmpty(resource?.name),
+    resourceType: nonEmpty(resource?.type),
+    provider: nonEmpty(o.cloud?.provider),
+    service: nonEmpty(resource?.group?.name),
+    account: nonEmpty(o.cloud?.account?.uid),
+    region: nonEmpty(resource?.region ?? o.cloud?.region),
+  };
+}
+
+function fromOcsf(o: z.infer<typeof Ocsf>): ProwlerResult {
   return {
     checkId: o.metadata.event_code,
     title: nonEmpty(o.finding_info.title),
@@ -231,13 +247,7 @@ function fromOcsf(o: z.infer<typeof Ocsf>): ProwlerResult {
     remediation: nonEmpty(o.remediation?.desc),
     references: [...(o.remediation?.references ?? []), o.unmapped?.related_url ?? undefined],
     findingUid: nonEmpty(o.finding_info.uid),
-    resourceUid: nonEmpty(resource?.uid),
-    resourceName: nonEmpty(resource?.name),
-    resourceType: nonEmpty(resource?.type),
-    provider: nonEmpty(o.cloud?.provider),
-    service: nonEmpty(resource?.group?.name),
-    account: nonEmpty(o.cloud?.account?.uid),
-    region: nonEmpty(resource?.region ?? o.cloud?.region),
+    ...ocsfPlace(o),
     compliance: Object.keys(o.unmapped?.compliance ?? {}),
     categories: o.unmapped?.categories ?? [],
   };
@@ -246,7 +256,6 @@ function fromOcsf(o: z.infer<typeof Ocsf>): ProwlerResult {
 const V3_OCSF_STATUS: Record<string, string> = { failure: FAIL, success: "PASS" };
 
 function fromOcsfV3(o: z.infer<typeof OcsfV3>): ProwlerResult {
-  const resource = o.resources?.[0];
   const f = o.finding;
   return {
     checkId: o.metadata.product.feature.uid,
@@ -263,13 +272,7 @@ function fromOcsfV3(o: z.infer<typeof OcsfV3>): ProwlerResult {
       f.src_url ?? undefined,
     ],
     findingUid: nonEmpty(f.uid),
-    resourceUid: nonEmpty(resource?.uid),
-    resourceName: nonEmpty(resource?.name),
-    resourceType: nonEmpty(resource?.type),
-    provider: nonEmpty(o.cloud?.provider),
-    service: nonEmpty(resource?.group?.name),
-    account: nonEmpty(o.cloud?.account?.uid),
-    region: nonEmpty(resource?.region ?? o.cloud?.region),
+    ...ocsfPlace(o),
     compliance: [...new Set((o.compliance?.requirements ?? []).map(frameworkOf))].filter(Boolean),
     categories: [],
   };

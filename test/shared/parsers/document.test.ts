@@ -9,17 +9,7 @@ import {
   recordsOf,
 } from "#shared/parsers/document";
 import { ParseError } from "#shared/parsers/parse-error";
-
-/** The ParseError `fn` throws; fails the test if it throws nothing or something else. */
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ParseError) return error;
-    throw error;
-  }
-  throw new Error("expected a ParseError, nothing was thrown");
-}
+import { parseErrorOf } from "#test/support/parser-fixtures";
 
 /** Small bounds for checkJsonBounds (its parameter type is that of INPUT_LIMITS, a const object). */
 function limits(over: { maxJsonDepth?: number; maxStringBytes?: number }): typeof INPUT_LIMITS {

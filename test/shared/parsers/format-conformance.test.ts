@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { NormalizedFinding } from "#shared/domain/finding";
-import { ParseError } from "#shared/parsers/parse-error";
 import { FORMATS, parseReport } from "#shared/parsers/registry";
 import { readFixture } from "#test/support/corpus";
+import { parseErrorOf } from "#test/support/parser-fixtures";
 
 /**
  * Per format: the reports its tool writes for a clean run, and one report per version of the tool
@@ -319,16 +319,6 @@ const CASES: Record<string, { empty: EmptyShape[]; versions: Version[] }> = {
 
 const ctx = { secretSalt: "conformance" };
 const bytesOf = (format: string, file: string) => readFixture(`parsers/${format}/${file}`);
-
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ParseError) return error;
-    throw error;
-  }
-  throw new Error("expected a ParseError, the input parsed");
-}
 
 function expectValid(findings: unknown[]): void {
   for (const finding of findings) {
