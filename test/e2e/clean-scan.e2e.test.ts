@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { type UploadOptions, uploadReport, waitForScan } from "#cli/api-client";
 import { localContext } from "#cli/local/queue-poller";
 import type { Scan } from "#shared/domain/scan";
+import { findingHistory } from "#shared/store/audit-store";
 import { REPO_ROOT } from "#test/support/corpus";
-import { stackEnv } from "#test/support/stack-deps";
+import { stackEnv, tableRef } from "#test/support/stack-deps";
 
 /**
  * A clean scan closes findings: a report with zero findings, uploaded with its format declared,
@@ -18,10 +19,12 @@ const api = () => ({ url: stackEnv().apiUrl, token: stackEnv().apiToken });
 
 interface ApiFinding {
   findingId: string;
+  appId: string;
+  firstSeenAt: string;
+  openedBy?: { scanId: string; tool: string };
   rule: { id: string };
   status: string;
   resolvedAt?: string;
-  history: Array<{ action: string; from?: string; to?: string; scanId?: string }>;
 }
 
 async function findingsOf(appId: string): Promise<ApiFinding[]> {
@@ -64,13 +67,16 @@ function ticketsOf(appId: string): Map<string, boolean> {
   return new Map(keys.map((label) => [index[label]?.key ?? label, index[label]?.done ?? false]));
 }
 
-/** What a resolved finding looks like, without its ids and times. */
-const resolvedShape = (f: ApiFinding) => ({
-  status: f.status,
-  resolved: f.resolvedAt !== undefined,
-  lastEvent: f.history.at(-1)?.action,
-  to: f.history.at(-1)?.to,
-});
+/** What a resolved finding looks like, with its audit trail, without its ids and times. */
+async function resolvedShape(f: ApiFinding) {
+  const history = await findingHistory(tableRef(), f);
+  return {
+    status: f.status,
+    resolved: f.resolvedAt !== undefined,
+    trail: history.map((e) => `${e.action}:${e.from ?? ""}>${e.to ?? ""}:${e.actor}`),
+    resolvedByAScan: history.at(-1)?.scanId !== undefined,
+  };
+}
 
 describe("a clean scan closes findings", () => {
   it("a gitleaks `[]` with --format resolves every open finding of the scope and ticket-sync closes the tickets", async () => {
@@ -123,10 +129,12 @@ describe("a clean scan closes findings", () => {
     });
     const fixedAtOnce = await findingsOf(atOnce.app);
     expect(fixedAtOnce).toHaveLength(3);
-    const expected = resolvedShape(fixedOneByOne[0] as ApiFinding);
-    expect(expected.status).toBe("resolved");
-    for (const finding of [...fixedOneByOne, ...fixedAtOnce])
-      expect(resolvedShape(finding)).toEqual(expected);
+    const expected = await resolvedShape(fixedOneByOne[0] as ApiFinding);
+    expect(expected).toMatchObject({ status: "resolved", resolved: true, resolvedByAScan: true });
+    expect(expected.trail.at(-1)).toMatch(/^resolved:open>resolved:/);
+    for (const finding of [...fixedOneByOne, ...fixedAtOnce]) {
+      expect(await resolvedShape(finding)).toEqual(expected);
+    }
   });
 
   it("the presigned upload policy admits an empty file (real S3 enforces it; the local stand-in does not)", async () => {
