@@ -4,6 +4,7 @@ import { buildPurl, purlTypeFor } from "#shared/domain/purl";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
 import { canonicalVulnId } from "#shared/domain/vulnerability-id";
 import { isRecord, type ReportDocument, recordsOf } from "./document.ts";
+import { anyOf, emptyFile, emptyList } from "./empty-report.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
 import { parseShape } from "./shape.ts";
@@ -356,15 +357,13 @@ export const awsInspector2Json: ReportFormat = {
     "Amazon Inspector findings: package (ECR, Lambda, EC2), code and network reachability findings",
   detect(doc: ReportDocument): boolean {
     if (doc.syntax === "json" && isRecord(doc.value) && Array.isArray(doc.value.findings)) {
-      const list = doc.value.findings;
-      // an empty page is only ours when it has nothing but the list-findings keys
-      if (list.length === 0)
-        return Object.keys(doc.value).every((k) => k === "findings" || k === "nextToken");
-      return isFinding(list[0]);
+      return isFinding(doc.value.findings[0]);
     }
     const records = recordsOf(doc);
     return records !== undefined && records.length > 0 && (isFinding(records[0]) || isEvent(records[0]));
   },
+  // an empty list-findings page (nothing but its keys), or an empty stream of finding events
+  isEmptyReport: anyOf(emptyList("findings", { extraKeys: (k) => k === "nextToken" }), emptyFile),
   parse(doc: ReportDocument): ParsedReport {
     const findings: NormalizedFinding[] = [];
     for (const { raw, where } of rawFindings(doc))

@@ -102,9 +102,39 @@ export function decodeReport(bytes: Uint8Array, maxBytes: number = INPUT_LIMITS.
   } else if (bytes.length > cap) {
     throw new ParseError(`input of ${bytes.length} bytes exceeds the ${capName(maxBytes)}`);
   }
-  let text = Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength).toString("utf8");
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return text;
+  return textOf(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength));
+}
+
+/**
+ * Which Unicode encoding the bytes are in, from the byte order mark, else from the NUL pattern of
+ * the first two characters: every report starts with ASCII (`{`, `[`, `<`, a CSV header or
+ * blanks), which UTF-16 writes as one NUL byte and one ASCII byte, and UTF-8 text never holds NUL.
+ */
+function encodingOf(b: Buffer): { encoding: "utf8" | "utf16le" | "utf16be"; skip: number } {
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { encoding: "utf8", skip: 3 };
+  if (b[0] === 0xff && b[1] === 0xfe) {
+    if (b[2] === 0 && b[3] === 0) throw new ParseError("the input is UTF-32, which is not supported");
+    return { encoding: "utf16le", skip: 2 };
+  }
+  if (b[0] === 0xfe && b[1] === 0xff) return { encoding: "utf16be", skip: 2 };
+  if (b.length >= 4 && b[0] !== 0 && b[1] === 0 && b[2] !== 0 && b[3] === 0)
+    return { encoding: "utf16le", skip: 0 };
+  if (b.length >= 4 && b[0] === 0 && b[1] !== 0 && b[2] === 0 && b[3] !== 0)
+    return { encoding: "utf16be", skip: 0 };
+  return { encoding: "utf8", skip: 0 };
+}
+
+/** UTF-8 (BOM or not) and UTF-16 LE/BE (BOM or not; PowerShell's `>` writes UTF-16 LE) to text. */
+function textOf(bytes: Buffer): string {
+  const { encoding, skip } = encodingOf(bytes);
+  const body = bytes.subarray(skip);
+  if (encoding === "utf8") return body.toString("utf8");
+  if (body.length % 2 !== 0)
+    throw new ParseError(
+      `the input looks like ${encoding === "utf16le" ? "UTF-16 LE" : "UTF-16 BE"} but has an odd number of bytes`,
+    );
+  // Node decodes UTF-16 LE only: swap a copy of big-endian input into little-endian first
+  return (encoding === "utf16le" ? body : Buffer.from(body).swap16()).toString("utf16le");
 }
 
 /**
@@ -195,6 +225,8 @@ export function readDocument(text: string, limits: InputLimits = INPUT_LIMITS): 
     return { syntax: "xml", root: prolog.root, head, text };
   }
   if (!first) throw new ParseError("the input is empty");
+  // a Go tool that marshals an empty (nil) list writes the JSON literal `null`
+  if (text.trim() === "null") return { syntax: "json", value: null };
   const head = text.slice(0, 4096);
   const firstLine = head.split(/\r?\n/, 1)[0] ?? "";
   if (/[;,\t]/.test(firstLine)) {

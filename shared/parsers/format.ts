@@ -28,6 +28,15 @@ export interface ReportFormat {
   description: string;
   detect(doc: ReportDocument): boolean;
   /**
+   * The clean-run reports of this tool that say nothing of their own (`null`, `[]`,
+   * `{"results": []}`, or an empty file, which is read as JSON Lines with no records). `parse`
+   * reads them as zero findings. With `--format` they are accepted; from content, this format is
+   * chosen for one only when no other format claims it, else the input is ambiguous. Leave it out
+   * when every clean report of the tool is recognisable by `detect`, and never claim an empty file
+   * for a tool that always writes a document: there an empty file means the scan did not finish.
+   */
+  isEmptyReport?(doc: ReportDocument): boolean;
+  /**
    * The parser visits big arrays with `forEachElement` and accepts LazyArrays (lazy-json.ts):
    * elements are parsed one at a time. Other parsers get plain arrays.
    */

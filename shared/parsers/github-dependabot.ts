@@ -4,6 +4,7 @@ import { buildPurl, purlTypeFor } from "#shared/domain/purl";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
 import { canonicalVulnId } from "#shared/domain/vulnerability-id";
 import { isRecord, type ReportDocument, recordsOf } from "./document.ts";
+import { anyOf, emptyArray, emptyFile } from "./empty-report.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
 import { parseShape } from "./shape.ts";
@@ -180,6 +181,8 @@ export const githubDependabotJson: ReportFormat = {
     const records = recordsOf(doc);
     return records !== undefined && records.length > 0 && isAlert(records[0]);
   },
+  // the REST API lists no alert as `[]`; `gh api --paginate --jq '.[]'` then prints nothing
+  isEmptyReport: anyOf(emptyArray, emptyFile),
   parse(doc: ReportDocument): ParsedReport {
     const findings: NormalizedFinding[] = [];
     (recordsOf(doc) ?? []).forEach((raw, i) => {

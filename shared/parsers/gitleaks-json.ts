@@ -3,13 +3,16 @@ import type { NormalizedFinding, SecretRef, Severity } from "#shared/domain/find
 import { sha256Hex } from "#shared/domain/hash";
 import { maskSecretIn, redactSecret } from "#shared/domain/secret";
 import { isRecord, type ReportDocument } from "./document.ts";
+import { anyOf, emptyArray, jsonNull } from "./empty-report.ts";
 import { makeFinding } from "./finding-builder.ts";
 import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { parseShape } from "./shape.ts";
 
 /**
- * Gitleaks v8 JSON report (`gitleaks detect|git|dir --report-format json`): a top-level array of
- * findings. Gitleaks grades nothing, so every finding is `high`: a committed credential is
+ * Gitleaks JSON report (`gitleaks detect|git|dir --report-format json`): a top-level array of
+ * findings. v8 writes `RuleID`, `Secret`, `StartLine`…; v7 wrote `rule`, `offender` (the secret),
+ * `line` (the whole line), `lineNumber`, `leakURL` and comma-separated `tags`, and is read into the
+ * same shape. A clean run writes `[]` (v8 before 8.19 or so wrote `null`; v7 wrote no file). Gitleaks grades nothing, so every finding is `high`: a committed credential is
  * presumed live until someone rotates it. Author, Email, Date and commit Message are personal or
  * irrelevant data and are not kept; only the commit id is.
  *
@@ -39,14 +42,49 @@ const Leak = z.object({
 });
 type Leak = z.infer<typeof Leak>;
 
-const Report = z.array(z.unknown());
+/** A gitleaks 7 leak, read into the v8 shape (`rule` names the rule; there is no rule id). */
+const V7Leak = z
+  .object({
+    rule: z.string(),
+    offender: z.string(),
+    line: z.string().optional(),
+    lineNumber: z.number().int().nonnegative().optional(),
+    file: z.string(),
+    commit: z.string().optional(),
+    leakURL: z.string().optional(),
+    tags: z.string().optional(),
+  })
+  .transform(
+    (v7): Leak => ({
+      RuleID: v7.rule,
+      Description: v7.rule,
+      StartLine: v7.lineNumber,
+      Match: v7.line,
+      Secret: v7.offender,
+      File: v7.file,
+      Commit: v7.commit,
+      Link: v7.leakURL,
+      Tags: (v7.tags ?? "")
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    }),
+  );
+
+const Report = z.array(z.unknown()).nullable();
+
+function isV8(value: unknown): boolean {
+  return isRecord(value) && typeof value.RuleID === "string" && "Secret" in value && "StartLine" in value;
+}
+
+function isV7(value: unknown): boolean {
+  return isRecord(value) && typeof value.rule === "string" && "offender" in value && "lineNumber" in value;
+}
 
 function detect(doc: ReportDocument): boolean {
   if (doc.syntax !== "json" || !Array.isArray(doc.value)) return false;
   const first: unknown = doc.value[0];
-  // a clean run writes `[]`: claim it so `--format gitleaks-json` accepts it
-  if (first === undefined) return true;
-  return isRecord(first) && typeof first.RuleID === "string" && "Secret" in first && "StartLine" in first;
+  return isV8(first) || isV7(first);
 }
 
 /** Fully redacted: gitleaks already replaced the secret everywhere, Match included. */
@@ -96,15 +134,18 @@ function toFinding(leak: Leak, ctx: ParseContext): NormalizedFinding {
 }
 
 function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
-  const leaks = parseShape(Report, doc.syntax === "json" ? doc.value : undefined, FORMAT);
-  const findings = leaks.map((raw, i) => toFinding(parseShape(Leak, raw, FORMAT, `[${i}]`), ctx));
+  const leaks = parseShape(Report, doc.syntax === "json" ? doc.value : undefined, FORMAT) ?? [];
+  const findings = leaks.map((raw, i) =>
+    toFinding(parseShape(isV7(raw) ? V7Leak : Leak, raw, FORMAT, `[${i}]`), ctx),
+  );
   return { tool: { name: "gitleaks" }, findings };
 }
 
 export const gitleaksJson: ReportFormat = {
   id: FORMAT,
-  tools: "Gitleaks v8 (`--report-format json`)",
+  tools: "Gitleaks v7 and v8 (`--report-format json`)",
   description: "Gitleaks JSON: secrets with salted hashes, redacted reports identified by location",
   detect,
+  isEmptyReport: anyOf(emptyArray, jsonNull),
   parse,
 };

@@ -46,10 +46,21 @@ type Issue = z.infer<typeof Issue>;
 
 const Report = z.object({ Issues: z.array(z.unknown()).nullish(), GosecVersion: z.string().optional() });
 
+/** gosec's run metrics (`files`, `lines`, `nosec`, `found`), written by every version. */
+function isStats(value: unknown): boolean {
+  return isRecord(value) && "files" in value && "lines" in value && "found" in value;
+}
+
+/**
+ * `Issues` (a list, or `null` when nothing was found) beside `Stats`. `Golang errors` and
+ * `GosecVersion` (2.9+) are not required: reports trimmed by CI wrappers drop them.
+ */
 function detect(doc: ReportDocument): boolean {
   if (doc.syntax !== "json" || !isRecord(doc.value)) return false;
   const v = doc.value;
-  return ("Golang errors" in v || "GosecVersion" in v) && isRecord(v.Stats) && "Issues" in v;
+  const issues = v.Issues;
+  if (!(Array.isArray(issues) || issues === null) || !isRecord(v.Stats)) return false;
+  return "Golang errors" in v || "GosecVersion" in v || isStats(v.Stats);
 }
 
 function lineRange(line: Issue["line"]): { start: number; end: number } {

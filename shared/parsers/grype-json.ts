@@ -42,6 +42,8 @@ const Vulnerability = z.object({
   dataSource: z.string().optional(),
   severity: z.string().optional(),
   urls: z.array(z.string()).nullish(),
+  // Grype before 0.10 named them `links`
+  links: z.array(z.string()).nullish(),
   description: z.string().optional(),
   cvss: z.array(GrypeCvss).nullish(),
   fix: z.object({ versions: z.array(z.string()).nullish(), state: z.string().optional() }).nullish(),
@@ -64,10 +66,13 @@ const Artifact = z.object({
 });
 type Artifact = z.infer<typeof Artifact>;
 
+const MatchDetail = z.object({ type: z.string().optional() });
+
 const Match = z.object({
   vulnerability: Vulnerability,
   relatedVulnerabilities: z.array(Related).nullish(),
-  matchDetails: z.array(z.object({ type: z.string().optional() })).nullish(),
+  // one object, not a list, in Grype before 0.10
+  matchDetails: z.union([z.array(MatchDetail), MatchDetail.transform((d) => [d])]).nullish(),
   artifact: Artifact,
   appliedIgnoreRules: z
     .array(
@@ -105,7 +110,10 @@ function detect(doc: ReportDocument): boolean {
   const v = doc.value;
   const descriptor = v.descriptor;
   return (
-    Array.isArray(v.matches) && isRecord(descriptor) && (descriptor.name === "grype" || isRecord(v.source))
+    // `matches: null` is an older Grype's clean run
+    (Array.isArray(v.matches) || v.matches === null) &&
+    isRecord(descriptor) &&
+    (descriptor.name === "grype" || isRecord(v.source))
   );
 }
 
@@ -161,7 +169,7 @@ function toDraft(m: Match, source: Source): FindingDraft {
     },
     location: { image: source.image, file: os ? undefined : path },
     exploit: kev ? "active" : undefined,
-    references: [v.dataSource, ...(v.urls ?? [])],
+    references: [v.dataSource, ...(v.urls ?? v.links ?? [])],
     tags: [
       v.fix?.state ? `fix:${v.fix.state}` : undefined,
       ...(m.matchDetails ?? []).map((d) => (d.type ? `match:${d.type}` : undefined)),

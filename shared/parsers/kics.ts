@@ -54,12 +54,18 @@ const FileHit = z.object({
   actual_value: z.string().nullish(),
 });
 
+/**
+ * A `queries` list (or `null`) beside `kics_version`, or, since KICS omits an empty version
+ * (`omitempty`, builds without version info), beside its run summary: `severity_counters`,
+ * `total_counter` and the file counters.
+ */
 function detect(doc: ReportDocument): boolean {
+  if (doc.syntax !== "json" || !isRecord(doc.value)) return false;
+  const v = doc.value;
+  if (!(Array.isArray(v.queries) || v.queries === null)) return false;
+  if ("kics_version" in v) return true;
   return (
-    doc.syntax === "json" &&
-    isRecord(doc.value) &&
-    "kics_version" in doc.value &&
-    (Array.isArray(doc.value.queries) || doc.value.queries === null)
+    isRecord(v.severity_counters) && "total_counter" in v && ("files_scanned" in v || "queries_total" in v)
   );
 }
 

@@ -4,13 +4,17 @@ import { severityFromWord } from "#shared/domain/severity";
 import { isCve } from "#shared/domain/vulnerability-id";
 import { cvssFrom } from "./cvss-vector.ts";
 import { isRecord, type ReportDocument, recordsOf } from "./document.ts";
+import { anyOf, emptyArray, emptyFile } from "./empty-report.ts";
 import { makeFinding } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
 import { parseShape } from "./shape.ts";
 
 /**
  * Nuclei results: JSON Lines (`-jsonl`, `-json` before v3) or the `-json-export` array, one finding per
- * record. Severity info/low/medium/high/critical one to one, unknown → info. The location is
+ * record. Nuclei 2 before 2.5 wrote `templateID`, `matched`, `matcher_name`, `extractor_name` and
+ * `curl_command`; those keys are read as their newer spellings. With `-matcher-status` Nuclei also
+ * writes the templates that did not match (`matcher-status: false`): they are not findings. A clean
+ * run writes an empty file (JSON Lines) or `[]` (`-json-export`). Severity info/low/medium/high/critical one to one, unknown → info. The location is
  * `matched-at` plus the matcher or extractor name as parameter, which is what tells apart the results
  * of one template on one URL (`http-missing-security-headers` per header). The method comes from
  * the request line. Request, response, curl command, extracted results and OOB interaction data are
@@ -51,11 +55,28 @@ const Result = z.object({
   "extractor-name": z.string().nullish(),
   request: z.string().nullish(),
   "curl-command": z.string().nullish(),
+  "matcher-status": z.boolean().nullish(),
 });
 type Result = z.infer<typeof Result>;
 
+/** Nuclei 2 (before 2.5) spellings and the keys that replaced them. */
+const V2_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ["templateID", "template-id"],
+  ["matched", "matched-at"],
+  ["matcher_name", "matcher-name"],
+  ["extractor_name", "extractor-name"],
+  ["curl_command", "curl-command"],
+];
+
+function withCurrentKeys(record: unknown): unknown {
+  if (!isRecord(record) || !("templateID" in record)) return record;
+  const out: Record<string, unknown> = { ...record };
+  for (const [old, current] of V2_KEYS) if (!(current in out) && old in out) out[current] = out[old];
+  return out;
+}
+
 function detect(doc: ReportDocument): boolean {
-  const first = recordsOf(doc)?.[0];
+  const first = withCurrentKeys(recordsOf(doc)?.[0]);
   return isRecord(first) && typeof first["template-id"] === "string" && isRecord(first.info);
 }
 
@@ -104,7 +125,11 @@ function toFinding(result: Result): NormalizedFinding {
 function parse(doc: ReportDocument): ParsedReport {
   const records = recordsOf(doc) ?? [];
   const where = doc.syntax === "jsonl" ? (i: number) => `record ${i + 1}` : (i: number) => `[${i}]`;
-  const findings = records.map((raw, i) => toFinding(parseShape(Result, raw, FORMAT, where(i))));
+  const findings: NormalizedFinding[] = [];
+  records.forEach((raw, i) => {
+    const result = parseShape(Result, withCurrentKeys(raw), FORMAT, where(i));
+    if (result["matcher-status"] !== false) findings.push(toFinding(result));
+  });
   return { tool: { name: "Nuclei" }, findings };
 }
 
@@ -113,5 +138,6 @@ export const nucleiJson: ReportFormat = {
   tools: "Nuclei (ProjectDiscovery): -jsonl / -json and -json-export",
   description: "Nuclei JSON Lines or JSON array: one finding per result, CVE/CWE/CVSS from classification",
   detect,
+  isEmptyReport: anyOf(emptyFile, emptyArray),
   parse,
 };

@@ -4,6 +4,7 @@ import { maxSeverity, severityFromScore, severityFromWord } from "#shared/domain
 import { cvssFrom } from "./cvss-vector.ts";
 import { isRecord, type ReportDocument } from "./document.ts";
 import { purlFromEcosystem } from "./ecosystem-purl.ts";
+import { emptyList } from "./empty-report.ts";
 import { makeFinding } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
 import { newestCvss } from "./newest-cvss.ts";
@@ -74,10 +75,23 @@ const PackageEntry = z.object({
 });
 type PackageEntry = z.infer<typeof PackageEntry>;
 
-const Result = z.object({
-  source: z.object({ path: z.string(), type: z.string().optional() }),
-  packages: z.array(z.unknown()).nullish(),
-});
+const SourceInfo = z.object({ path: z.string(), type: z.string().optional() });
+
+/** OSV-Scanner before 1.2 (`--json`) named the source `packageSource`. */
+const Result = z
+  .object({
+    source: SourceInfo.optional(),
+    packageSource: SourceInfo.optional(),
+    packages: z.array(z.unknown()).nullish(),
+  })
+  .transform((r, ctx) => {
+    const source = r.source ?? r.packageSource;
+    if (!source) {
+      ctx.addIssue({ code: "custom", message: "a result names no source", path: ["source"] });
+      return z.NEVER;
+    }
+    return { source, packages: r.packages };
+  });
 
 const Report = z.object({ results: z.array(z.unknown()).nullish() });
 
@@ -88,10 +102,10 @@ function detect(doc: ReportDocument): boolean {
   const v = doc.value;
   if (!Array.isArray(v.results)) return false;
   const first: unknown = v.results[0];
-  // a clean run writes `{"results": []}`; other tools' `results` arrays come with more keys
-  if (first === undefined)
-    return Object.keys(v).every((k) => k === "results" || k.startsWith("experimental"));
-  return isRecord(first) && isRecord(first.source) && "packages" in first;
+  // a clean v1.7+ run: `{"results": [], "experimental_config": …}` (a bare `{"results": []}` is
+  // tfsec's clean run too: see isEmptyReport)
+  if (first === undefined) return Object.keys(v).some((k) => k.startsWith("experimental"));
+  return isRecord(first) && (isRecord(first.source) || isRecord(first.packageSource)) && "packages" in first;
 }
 
 /** Groups as the report states them, plus one per record no group names. */
@@ -254,9 +268,10 @@ function parse(doc: ReportDocument): ParsedReport {
 
 export const osvScannerJson: ReportFormat = {
   id: FORMAT,
-  tools: "OSV-Scanner v1 and v2 (`--format json`)",
+  tools: "OSV-Scanner v1 and v2 (`--format json`, `--json` before 1.2)",
   description:
     "OSV-Scanner JSON: one finding per package and alias group, CVSS vectors scored, call analysis",
   detect,
+  isEmptyReport: emptyList("results"),
   parse,
 };

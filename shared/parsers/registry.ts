@@ -7,6 +7,7 @@ import { checkovJson } from "./checkov.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
 import { decodeReport, inputLimits, type ReportDocument, readDocument } from "./document.ts";
+import { EMPTY_FILE } from "./empty-report.ts";
 import { withFindingCap } from "./finding-builder.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
 import { githubDependabotJson } from "./github-dependabot.ts";
@@ -72,22 +73,42 @@ export function formatById(id: string): ReportFormat | undefined {
   return FORMATS.find((f) => f.id === id);
 }
 
+/** How a format claims a document: by its content, or as one of its tool's bare clean-run shapes. */
+function claimOf(format: ReportFormat, doc: ReportDocument): "content" | "empty" | undefined {
+  if (safely(() => format.detect(doc))) return "content";
+  if (safely(() => format.isEmptyReport?.(doc) === true)) return "empty";
+  return undefined;
+}
+
+/**
+ * The one format that claims the document. Two or more claims are ambiguous, whatever they rest
+ * on: a clean run's `[]` that several tools write cannot be told apart, and guessing would let
+ * it resolve the findings of the wrong scanner.
+ */
 export function detectFormat(doc: ReportDocument): ReportFormat {
-  const matches = FORMATS.filter((f) => safeDetect(f, doc));
-  if (matches.length === 1 && matches[0]) return matches[0];
-  if (matches.length > 1) {
-    throw new ParseError(
-      `ambiguous input: it looks like ${matches.map((m) => m.id).join(" and ")}; pass --format`,
-    );
+  const claims = FORMATS.map((f) => ({ f, claim: claimOf(f, doc) })).filter((c) => c.claim);
+  const [only, ...others] = claims;
+  if (only && others.length === 0) return only.f;
+  if (only) {
+    const ids = claims.map((c) => c.f.id);
+    const what = claims.every((c) => c.claim === "empty")
+      ? `${describe(doc)} is a report with no findings that ${listed(ids)} write`
+      : `it looks like ${listed(ids)}`;
+    throw new ParseError(`ambiguous input: ${what}; pass --format`);
   }
   throw new ParseError(
     `unsupported input: ${describe(doc)} matches no known format. We read: ${FORMATS.map((f) => f.id).join(", ")}`,
   );
 }
 
-function safeDetect(format: ReportFormat, doc: ReportDocument): boolean {
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+function safely(check: () => boolean): boolean {
   try {
-    return format.detect(doc);
+    return check();
   } catch {
     return false;
   }
@@ -100,7 +121,7 @@ function describe(doc: ReportDocument): string {
       if (Array.isArray(v)) return `a JSON array of ${v.length} items`;
       if (v && typeof v === "object")
         return `a JSON object with keys [${Object.keys(v).slice(0, 8).join(", ")}]`;
-      return "a JSON scalar";
+      return v === null ? "the JSON literal null" : "a JSON scalar";
     }
     case "jsonl":
       return `JSON Lines (${doc.values.length} records)`;
@@ -111,25 +132,49 @@ function describe(doc: ReportDocument): string {
   }
 }
 
+/** The declared format, or a clear error naming the ids we read. */
+function declaredFormat(formatId: string): ReportFormat {
+  const format = formatById(formatId);
+  if (!format) {
+    throw new ParseError(`unknown format "${formatId}". We read: ${FORMATS.map((f) => f.id).join(", ")}`);
+  }
+  return format;
+}
+
 /**
  * Bytes to a normalized report: the one code path behind `aspm parse` and the normalize Lambda.
  * Anything a parser throws that is not already a ParseError becomes one naming the format, so
  * bad input always ends as a clear, typed error. The input bounds (document.ts) are checked
  * before the memory they protect is allocated; the findings cap as findings are made.
+ *
+ * An empty input is a report only for a declared format whose tool writes an empty file when it
+ * finds nothing (JSON Lines writers); undeclared, or for a tool that always writes a document,
+ * it is refused: a scan that did not finish must not resolve every finding of its scope.
  */
 export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: string): NormalizedReport {
   const limits = inputLimits(ctx.limits);
-  let doc = readDocument(decodeReport(bytes, limits.maxBytes), limits);
+  const declared = formatId === undefined ? undefined : declaredFormat(formatId);
+  const text = decodeReport(bytes, limits.maxBytes);
+  let doc: ReportDocument;
+  if (/\S/.test(text)) doc = readDocument(text, limits);
+  else if (!declared)
+    throw new ParseError(
+      "the input is empty; pass --format if your scanner writes an empty file when it finds nothing",
+    );
+  else if (declared.isEmptyReport?.(EMPTY_FILE)) doc = EMPTY_FILE;
+  else {
+    throw new ParseError(
+      "the input is empty, but this tool writes a report even when it finds nothing: the scan did not finish",
+      declared.id,
+    );
+  }
   const lazy = doc.syntax === "json" && hasLazy(doc.value);
   // detectors see plain arrays (the first element of each lazy one): they only look at shapes
   const probe: ReportDocument =
     lazy && doc.syntax === "json" ? { syntax: "json", value: detectionView(doc.value) } : doc;
-  const format = formatId ? formatById(formatId) : detectFormat(probe);
-  if (!format) {
-    throw new ParseError(`unknown format "${formatId}". We read: ${FORMATS.map((f) => f.id).join(", ")}`);
-  }
-  if (formatId && !safeDetect(format, probe)) {
-    throw new ParseError(`the input is ${describe(doc)}, not a ${format.id} report`, format.id);
+  const format = declared ?? detectFormat(probe);
+  if (declared && !claimOf(declared, probe)) {
+    throw new ParseError(`the input is ${describe(doc)}, not a ${declared.id} report`, declared.id);
   }
   if (lazy && !format.lazyArrays && doc.syntax === "json") {
     // this parser reads plain arrays: the whole tree must fit the memory bound

@@ -7,6 +7,7 @@ import { hashSnippet } from "#shared/domain/snippet";
 import { isRecord, type ReportDocument } from "./document.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
+import { ParseError } from "./parse-error.ts";
 import { parseShape } from "./shape.ts";
 
 /**
@@ -115,10 +116,31 @@ const Result = z.object({
 });
 type Result = z.infer<typeof Result>;
 
+const ScanError = z.object({
+  level: z.string().optional().catch(undefined),
+  type: z.unknown(),
+  message: z.string().optional().catch(undefined),
+});
+
 const Output = z.object({
   version: z.string().optional(),
   results: z.array(z.unknown()),
+  errors: z.array(ScanError).optional().catch(undefined),
 });
+
+/**
+ * A run that stopped on a fatal error (an invalid rule or config: `level: "error"`) writes no
+ * results either, but it is not a clean run: read as one, it would resolve every open finding.
+ * File-level problems (`level: "warn"`: a parse error, a timeout) leave the rest of the scan valid.
+ */
+function fatalError(output: z.infer<typeof Output>): string | undefined {
+  if (output.results.length > 0) return undefined;
+  const fatal = output.errors?.find((e) => e.level === "error");
+  if (!fatal) return undefined;
+  const type =
+    typeof fatal.type === "string" ? fatal.type : Array.isArray(fatal.type) ? String(fatal.type[0]) : "";
+  return [type, fatal.message?.split("\n", 1)[0]].filter(Boolean).join(": ") || "no detail";
+}
 
 const SENTENCE_END = /\.(\s|$)|\n/;
 
@@ -127,7 +149,9 @@ function detect(doc: ReportDocument): boolean {
   const v = doc.value;
   if (!Array.isArray(v.results)) return false;
   const first: unknown = v.results[0];
-  if (first === undefined) return isRecord(v.paths) && Array.isArray(v.errors);
+  // a clean run: `{"results": [], "errors": [], "paths": …}`; Bandit's clean run also has
+  // `errors` but always `generated_at` and `metrics`
+  if (first === undefined) return Array.isArray(v.errors) && !("generated_at" in v) && !("metrics" in v);
   return isRecord(first) && typeof first.check_id === "string" && isRecord(first.extra);
 }
 
@@ -261,6 +285,8 @@ function toFinding(result: Result, tool: ParsedReport["tool"], ctx: ParseContext
 
 function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
   const output = parseShape(Output, doc.syntax === "json" ? doc.value : undefined, FORMAT);
+  const fatal = fatalError(output);
+  if (fatal) throw new ParseError(`Semgrep stopped on an error (${fatal}): the scan did not finish`, FORMAT);
   const tool = { name: "semgrep", version: output.version };
   const findings = output.results.map((raw, i) =>
     toFinding(parseShape(Result, raw, FORMAT, `results[${i}]`), tool, ctx),

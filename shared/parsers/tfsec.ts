@@ -3,13 +3,15 @@ import type { NormalizedFinding } from "#shared/domain/finding";
 import { repoRelative } from "#shared/domain/path";
 import { severityFromWord } from "#shared/domain/severity";
 import { isRecord, type ReportDocument } from "./document.ts";
+import { emptyList } from "./empty-report.ts";
 import { makeFinding } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
 import { parseShape } from "./shape.ts";
 
 /**
- * tfsec `--format json`: `{results: [...]}`; `null` when nothing was found (`[]` in 1.x, which is
- * indistinguishable from an empty OSV-Scanner run and detected as that).
+ * tfsec `--format json`: `{results: [...]}`; a clean run writes `{"results": null}` (0.x) or
+ * `{"results": []}` (1.x). The latter is also OSV-Scanner's clean run, so from content alone it
+ * is ambiguous: pass `--format tfsec-json`.
  * Severity CRITICAL/HIGH/MEDIUM/LOW one to one (pre-1.0 ERROR/WARNING/INFO through the shared word
  * list). `status` 1 (passed, with `--include-passed`) is not a finding; 2 (ignored by a `tfsec:ignore`
  * comment, with `--include-ignored`) is kept as suppressed. `rule_id` is the AVD id Trivy also uses,
@@ -47,9 +49,6 @@ const Report = z.object({ results: z.array(z.unknown()).nullable() });
 function detect(doc: ReportDocument): boolean {
   if (doc.syntax !== "json" || !isRecord(doc.value)) return false;
   const results = doc.value.results;
-  // `{"results": null}` is tfsec's own empty report; `{"results": []}` is also an empty OSV-Scanner
-  // run, so it is left to osv-scanner-json (zero findings either way)
-  if (results === null) return Object.keys(doc.value).length === 1;
   if (!Array.isArray(results)) return false;
   const first = results[0];
   return (
@@ -106,5 +105,6 @@ export const tfsecJson: ReportFormat = {
   tools: "tfsec (Aqua Security)",
   description: "tfsec --format json: failed Terraform checks (ignored ones as suppressed), AVD rule ids",
   detect,
+  isEmptyReport: emptyList("results", { allowNull: true }),
   parse,
 };

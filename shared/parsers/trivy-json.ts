@@ -13,6 +13,7 @@ import { hashSnippet } from "#shared/domain/snippet";
 import { cvssFrom } from "./cvss-vector.ts";
 import { isRecord, type ReportDocument } from "./document.ts";
 import { purlFromEcosystem } from "./ecosystem-purl.ts";
+import { anyOf, emptyArray, jsonNull } from "./empty-report.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { forEachElement, JsonArray } from "./lazy-json.ts";
@@ -225,8 +226,16 @@ function detect(doc: ReportDocument): boolean {
   if (doc.syntax !== "json") return false;
   const v = doc.value;
   if (Array.isArray(v)) {
-    // pre-SchemaVersion Trivy: an array of results; `[]` stays unclaimed (gitleaks claims it)
-    return v.length > 0 && v.every((r) => isRecord(r) && typeof r.Target === "string" && "Type" in r);
+    // pre-SchemaVersion Trivy (before 0.20): an array of results; before 0.9 they had no `Type`
+    return (
+      v.length > 0 &&
+      v.every(
+        (r) =>
+          isRecord(r) &&
+          typeof r.Target === "string" &&
+          ("Type" in r || "Vulnerabilities" in r || "Misconfigurations" in r),
+      )
+    );
   }
   return isRecord(v) && typeof v.SchemaVersion === "number" && ("Results" in v || "ArtifactName" in v);
 }
@@ -446,6 +455,8 @@ function parseResult(
 function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
   const value = doc.syntax === "json" ? doc.value : undefined;
   const findings: NormalizedFinding[] = [];
+  // before SchemaVersion, a run with no result at all wrote `null`
+  if (value === null) return { tool: { name: TOOL_NAME }, findings };
   if (Array.isArray(value)) {
     const tool = { name: TOOL_NAME };
     parseShape(LegacyReport, value, FORMAT).forEach((raw, i) => {
@@ -474,5 +485,7 @@ export const trivyJson: ReportFormat = {
   description:
     "Trivy JSON: OS and language package vulnerabilities, failed misconfigurations, masked secrets, suppressed findings",
   detect,
+  // before SchemaVersion: `null` or `[]` when nothing was scanned
+  isEmptyReport: anyOf(jsonNull, emptyArray),
   parse,
 };

@@ -3,6 +3,7 @@ import type { NormalizedFinding, Severity } from "#shared/domain/finding";
 import { maskSecretIn, redactSecret } from "#shared/domain/secret";
 import { severityFromWord } from "#shared/domain/severity";
 import { isRecord, type ReportDocument, recordsOf } from "./document.ts";
+import { emptyArray, emptyFile } from "./empty-report.ts";
 import { makeFinding } from "./finding-builder.ts";
 import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { parseShape } from "./shape.ts";
@@ -152,8 +153,6 @@ function parseV3(doc: ReportDocument, ctx: ParseContext): ParsedReport {
 function detectPy(doc: ReportDocument): boolean {
   if (doc.syntax !== "json" || !Array.isArray(doc.value)) return false;
   const first: unknown = doc.value[0];
-  // a clean run writes `[]`: claim it so `--format trufflehog3-json` accepts it
-  if (first === undefined) return true;
   return isRecord(first) && isRecord(first.rule) && typeof first.path === "string" && "secret" in first;
 }
 
@@ -193,6 +192,8 @@ export const trufflehogJson: ReportFormat = {
   description:
     "TruffleHog v3 JSON Lines: verified/unverified secrets from git, filesystem, GitHub, GitLab, …",
   detect: detectV3,
+  // results go to stdout as JSON Lines: a clean run with the logs on stderr writes nothing
+  isEmptyReport: emptyFile,
   parse: parseV3,
 };
 
@@ -201,5 +202,6 @@ export const trufflehog3Json: ReportFormat = {
   tools: "trufflehog3 (Python, `trufflehog3 --format json`)",
   description: "trufflehog3 JSON: rule-graded secrets with salted hashes",
   detect: detectPy,
+  isEmptyReport: emptyArray,
   parse: parsePy,
 };

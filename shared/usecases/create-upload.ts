@@ -75,7 +75,9 @@ export async function createUpload(
   const post = await createPresignedPost(deps.bucket.client, {
     Bucket: deps.bucket.bucketName,
     Key: key,
-    Conditions: [["content-length-range", 1, deps.maxUploadBytes]],
+    // 0 bytes allowed: a JSON Lines scanner (Nuclei, TruffleHog) writes an empty file when it finds
+    // nothing, and that clean run must reach normalize, which refuses it for other formats
+    Conditions: [["content-length-range", 0, deps.maxUploadBytes]],
     Expires: EXPIRES_IN_SECONDS,
   });
   return {

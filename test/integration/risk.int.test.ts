@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isActionable } from "#shared/domain/ticket-group";
@@ -8,7 +8,7 @@ import { clearIntelCache } from "#shared/store/intel-store";
 import { correlateScan } from "#shared/usecases/correlate-scan";
 import { advanceExceptions, approve, list, requestNewException } from "#shared/usecases/exceptions";
 import { type IntelSource, refreshIntel } from "#shared/usecases/refresh-intel";
-import { SHARED_DATA_DIR } from "#test/support/corpus";
+import { SHARED_DATA_DIR, skipWithoutShared } from "#test/support/corpus";
 import { scaFinding } from "#test/support/findings";
 import { bucketRef, meteredTable, recordingPublisher, tableRef } from "#test/support/stack-deps";
 import { stageNormalizedScan } from "#test/support/stage";
@@ -180,11 +180,11 @@ describe("intel and exceptions on the local stack", () => {
   });
 
   const kevPath = join(SHARED_DATA_DIR, "known_exploited_vulnerabilities.json");
-  if (!existsSync(kevPath)) console.warn(`intel conformance: skipped, ${kevPath} is absent`);
-  it.skipIf(!existsSync(kevPath))(
+  const epssHeadPath = join(SHARED_DATA_DIR, "epss_scores-2026-09-29.head.csv");
+  it.skipIf(skipWithoutShared("intel conformance on the real KEV and EPSS data", [kevPath, epssHeadPath]))(
     "loads the real CISA KEV catalog and EPSS excerpt from ../shared/data",
     async () => {
-      const head = readFileSync(join(SHARED_DATA_DIR, "epss_scores-2026-09-29.head.csv"));
+      const head = readFileSync(epssHeadPath);
       const real: IntelSource = {
         kev: async () => readFileSync(kevPath, "utf8"),
         epss: async () => new Uint8Array(head),

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import Ajv04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
-import { REPO_ROOT } from "./corpus.ts";
+import { CONTRACTS_DIR } from "./corpus.ts";
 
 /**
  * A local stand-in for the slice of Jira Cloud REST v3 that the ticket tracker uses, on 127.0.0.1:
@@ -24,9 +24,8 @@ import { REPO_ROOT } from "./corpus.ts";
  * Faults (429 with Retry-After, 5xx) can be queued ahead of the real answers.
  */
 
-export const CONTRACTS_DIR = resolve(REPO_ROOT, "../shared/contracts");
-const OPENAPI_FILE = "jira-platform-openapi.json";
-const ADF_FILE = "atlassian-adf-schema-v1.json";
+export const OPENAPI_FILE = "jira-platform-openapi.json";
+export const ADF_FILE = "atlassian-adf-schema-v1.json";
 
 export type JiraBean =
   | "IssueUpdateDetails"

@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import { NormalizedFinding as FindingSchema, type NormalizedFinding } from "#shared/domain/finding";
 import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
 import type { ParseContext, ParsedReport, ReportFormat } from "#shared/parsers/format";
+import { ParseError } from "#shared/parsers/parse-error";
 import { readFixture } from "./corpus.ts";
 
 /** A fixture under test/fixtures/parsers/ read the way parseReport reads bytes. */
@@ -25,4 +26,15 @@ export function byRule(findings: NormalizedFinding[], id: string): NormalizedFin
   const found = findings.find((f) => f.rule.id === id);
   if (!found) throw new Error(`no finding ${id}`);
   return found;
+}
+
+/** The ParseError `fn` throws; fails the test if it throws nothing or something else. */
+export function parseErrorOf(fn: () => unknown): ParseError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ParseError) return error;
+    throw error;
+  }
+  throw new Error("expected a ParseError, nothing was thrown");
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import {
   parseKevCatalog,
 } from "#shared/domain/intel";
 import { DEFAULT_RISK_POLICY, parseRiskPolicy } from "#shared/domain/risk-policy";
-import { readFixture, SHARED_DATA_DIR } from "#test/support/corpus";
+import { readFixture, SHARED_DATA_DIR, skipWithoutShared } from "#test/support/corpus";
 
 const kevJson = () => JSON.parse(readFixture("intel/kev-mini.json").toString("utf8"));
 const kev = parseKevCatalog(readFixture("intel/kev-mini.json").toString("utf8"));
@@ -285,12 +285,13 @@ describe("diffIntel", () => {
 const kevPath = resolve(SHARED_DATA_DIR, "known_exploited_vulnerabilities.json");
 const epssHeadPath = resolve(SHARED_DATA_DIR, "epss_scores-2026-09-29.head.csv");
 const epssTailPath = resolve(SHARED_DATA_DIR, "epss_scores-2026-09-29.tail.csv");
-const sharedDataAvailable = [kevPath, epssHeadPath, epssTailPath].every((p) => existsSync(p));
-if (!sharedDataAvailable) {
-  console.warn(`intel: real-data tests skipped, the shared intel snapshots are not at ${SHARED_DATA_DIR}`);
-}
+const skipRealData = skipWithoutShared("intel parsing of the real snapshots", [
+  kevPath,
+  epssHeadPath,
+  epssTailPath,
+]);
 
-describe.skipIf(!sharedDataAvailable)("intel parsing of the real snapshots in ../shared/data", () => {
+describe.skipIf(skipRealData)("intel parsing of the real snapshots in ../shared/data", () => {
   it("parses the full KEV catalog (2026.08.07, 1662 entries)", () => {
     const catalog = parseKevCatalog(readFileSync(kevPath, "utf8"));
     expect(catalog.catalogVersion).toBe("2026.08.07");

@@ -1,15 +1,32 @@
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupFindings, type TicketGroup } from "#shared/domain/ticket-group";
 import type { TrackedFinding } from "#shared/domain/tracked-finding";
 import { type AdfDoc, adf } from "#shared/integrations/adf";
 import { JiraError, jiraTracker } from "#shared/integrations/jira-tracker";
 import { groupLabel, type TicketIssue, ticketIssue } from "#shared/integrations/ticket-tracker";
-import { type JiraStandin, loadJiraContracts, startJiraStandin } from "#test/support/jira-standin";
+import { CONTRACTS_DIR, skipWithoutShared } from "#test/support/corpus";
+import {
+  ADF_FILE,
+  type JiraStandin,
+  loadJiraContracts,
+  OPENAPI_FILE,
+  startJiraStandin,
+} from "#test/support/jira-standin";
 import { sastTracked, scaTracked, score, secretTracked } from "#test/support/tracked";
 
+const skipContracts = skipWithoutShared("Jira contract tests", [
+  resolve(CONTRACTS_DIR, OPENAPI_FILE),
+  resolve(CONTRACTS_DIR, ADF_FILE),
+]);
 const loaded = loadJiraContracts();
 const contracts = loaded.contracts;
-if (!contracts) console.warn(`Skipping the Jira contract tests: ${loaded.reason}`);
+
+/** The loaded contracts; in CI, where they must be, their absence fails the tests that need them. */
+function requireContracts() {
+  if (!contracts) throw new Error(`the Jira contracts are missing: ${loaded.reason}`);
+  return contracts;
+}
 
 const fpTriage = {
   status: "false_positive" as const,
@@ -66,15 +83,16 @@ function bulletTexts(doc: AdfDoc, after: string): string[] {
   return (list?.content ?? []).map((item) => item.content?.[0]?.content?.map((t) => t.text).join("") ?? "");
 }
 
-describe.skipIf(!contracts)(
+describe.skipIf(skipContracts)(
   "jiraTracker against a Jira stand-in that enforces Atlassian's published schemas",
   () => {
     let jira: JiraStandin;
     beforeAll(async () => {
-      jira = await startJiraStandin({ contracts });
+      jira = await startJiraStandin({ contracts: requireContracts() });
     });
     afterAll(async () => {
-      await jira.close();
+      // undefined when the contracts were missing and beforeAll failed
+      await (jira as JiraStandin | undefined)?.close();
     });
 
     const tracker = () =>

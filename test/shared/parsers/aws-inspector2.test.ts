@@ -20,13 +20,17 @@ describe("aws-inspector2-json", () => {
   it("detects list-findings output, finding arrays and EventBridge events, nothing else", () => {
     expect(awsInspector2Json.detect(load("list-findings.json"))).toBe(true);
     expect(awsInspector2Json.detect(load("eventbridge.json"))).toBe(true);
-    expect(awsInspector2Json.detect(load("empty.json"))).toBe(true);
+    // an empty page says nothing of its own: it is a clean-run shape, not content
+    expect(awsInspector2Json.detect(load("empty.json"))).toBe(false);
+    expect(awsInspector2Json.isEmptyReport?.(load("empty.json"))).toBe(true);
     const finding = { findingArn: ARN, type: "PACKAGE_VULNERABILITY" };
     expect(awsInspector2Json.detect({ syntax: "json", value: [finding] })).toBe(true);
     expect(awsInspector2Json.detect({ syntax: "jsonl", values: [finding] })).toBe(true);
     // another tool's `findings` list, or an empty one beside other keys, is not ours
     expect(awsInspector2Json.detect({ syntax: "json", value: { findings: [{ id: "x" }] } })).toBe(false);
-    expect(awsInspector2Json.detect({ syntax: "json", value: { findings: [], tool: "other" } })).toBe(false);
+    expect(
+      awsInspector2Json.isEmptyReport?.({ syntax: "json", value: { findings: [], tool: "other" } }),
+    ).toBe(false);
     expect(
       awsInspector2Json.detect({ syntax: "json", value: [{ findingArn: "arn:aws:securityhub:x" }] }),
     ).toBe(false);

@@ -9,17 +9,7 @@ import {
   recordsOf,
 } from "#shared/parsers/document";
 import { ParseError } from "#shared/parsers/parse-error";
-
-/** The ParseError `fn` throws; fails the test if it throws nothing or something else. */
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ParseError) return error;
-    throw error;
-  }
-  throw new Error("expected a ParseError, nothing was thrown");
-}
+import { parseErrorOf } from "#test/support/parser-fixtures";
 
 /** Small bounds for checkJsonBounds (its parameter type is that of INPUT_LIMITS, a const object). */
 function limits(over: { maxJsonDepth?: number; maxStringBytes?: number }): typeof INPUT_LIMITS {
@@ -76,6 +66,41 @@ describe("decodeReport", () => {
 
   it("decodes empty input to empty text", () => {
     expect(decodeReport(new Uint8Array())).toBe("");
+  });
+
+  const utf16le = (text: string) => Buffer.from(text, "utf16le");
+  const utf16be = (text: string) => Buffer.from(text, "utf16le").swap16();
+
+  it("decodes UTF-16 LE and BE with a byte order mark (PowerShell's `>` writes UTF-16 LE)", () => {
+    const text = '{"name":"café ☕ 𝄞"}';
+    expect(decodeReport(Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(text)]))).toBe(text);
+    expect(decodeReport(Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(text)]))).toBe(text);
+  });
+
+  it("decodes UTF-16 without a byte order mark from the NUL pattern of its first ASCII characters", () => {
+    for (const text of ['{"a":1}', "\n  [1]", "<?xml version='1.0'?><r/>", "A;B;C\n1;2;3"]) {
+      expect(decodeReport(utf16le(text))).toBe(text);
+      expect(decodeReport(utf16be(text))).toBe(text);
+    }
+    // UTF-8 text has no NUL: decoded as UTF-8, even when short
+    expect(decodeReport(Buffer.from("{}"))).toBe("{}");
+    expect(decodeReport(Buffer.from("[1,2]"))).toBe("[1,2]");
+  });
+
+  it("decodes gzipped UTF-16", () => {
+    const text = '{"runs":[]}';
+    expect(decodeReport(gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(text)])))).toBe(text);
+  });
+
+  it("refuses UTF-16 with an odd number of bytes, and UTF-32", () => {
+    const odd = Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le("{}"), Buffer.from([0x7d])]);
+    expect(parseErrorOf(() => decodeReport(odd)).message).toBe(
+      "the input looks like UTF-16 LE but has an odd number of bytes",
+    );
+    const utf32 = Buffer.from([0xff, 0xfe, 0, 0, 0x7b, 0, 0, 0]);
+    expect(parseErrorOf(() => decodeReport(utf32)).message).toBe(
+      "the input is UTF-32, which is not supported",
+    );
   });
 });
 
@@ -160,6 +185,11 @@ describe("readDocument", () => {
     const error = parseErrorOf(() => readDocument('{"a":1}\n\n{"b":}\n{"c":3}\n'));
     expect(error.where).toBe("line 3");
     expect(error.message).toMatch(/^invalid JSON: .* \(at line 3\)$/);
+  });
+
+  it("reads the JSON literal null (Go's encoding of an empty list)", () => {
+    expect(readDocument("null\n")).toEqual({ syntax: "json", value: null });
+    expect(parseErrorOf(() => readDocument("nul")).message).toMatch(/^the input is not JSON/);
   });
 
   it("refuses empty and whitespace-only input", () => {

@@ -11,11 +11,14 @@ const load = (name: string) => loadParserFixture(`gitleaks-json/${name}`);
 const parseFixture = (name: string) => parseFixtureWith(gitleaksJson, `gitleaks-json/${name}`, ctx);
 
 describe("gitleaks-json", () => {
-  it("detects gitleaks arrays, including a clean run's []", () => {
+  it("detects gitleaks arrays; a clean run's [] or null is an empty report, not content", () => {
     expect(gitleaksJson.detect(load("unredacted.json"))).toBe(true);
     expect(gitleaksJson.detect(load("redacted.json"))).toBe(true);
-    expect(gitleaksJson.detect({ syntax: "json", value: [] })).toBe(true);
-    expect(gitleaksJson.parse({ syntax: "json", value: [] }, ctx).findings).toEqual([]);
+    for (const value of [[], null]) {
+      expect(gitleaksJson.detect({ syntax: "json", value })).toBe(false);
+      expect(gitleaksJson.isEmptyReport?.({ syntax: "json", value })).toBe(true);
+      expect(gitleaksJson.parse({ syntax: "json", value }, ctx).findings).toEqual([]);
+    }
     expect(gitleaksJson.detect({ syntax: "json", value: { results: [] } })).toBe(false);
     expect(
       gitleaksJson.detect({ syntax: "json", value: [{ rule: { id: "x" }, path: "a", secret: "s" }] }),
@@ -79,6 +82,38 @@ describe("gitleaks-json", () => {
     // --redact=N keeps a prefix of the secret, of unknown length: no preview of it (issue 8, point 9)
     expect(partial?.description).toContain("Match: token: ****");
     expect(JSON.stringify(partial)).not.toContain("s3cr3t-test");
+  });
+
+  it("reads gitleaks 7 leaks: rule, offender as salted secret, line masked, leakURL and tags", () => {
+    const [aws, generic] = parseFixture("v7.json").findings;
+    expect(aws).toMatchObject({
+      category: "secret",
+      tool: { name: "gitleaks" },
+      rule: { id: "AWS Access Key", name: "AWS Access Key" },
+      severity: "high",
+      location: { file: "deploy/aws.env", startLine: 4, endLine: 4 },
+      secret: redactSecret("AKIAIOSFODNN7EXAMPLE", ctx.secretSalt),
+      fingerprints: { commit: "5c3d6f1e2a4b8c9d0e1f2a3b4c5d6e7f8a9b0c1d" },
+      references: [
+        "https://github.com/example/shop/blob/5c3d6f1e2a4b8c9d0e1f2a3b4c5d6e7f8a9b0c1d/deploy/aws.env#L4",
+      ],
+      tags: ["key", "AWS"],
+    });
+    expect(aws?.description).toContain("Match: aws_access_key_id = AKIA****");
+    expect(generic).toMatchObject({ location: { file: "config/app.yml", startLine: 12 }, tags: [] });
+    expect(generic?.fingerprints.commit).toBeUndefined();
+    const text = JSON.stringify(parseFixture("v7.json"));
+    for (const clear of ["AKIAIOSFODNN7EXAMPLE", "hunter2-but-longer", "Jane Doe", "jane@example.com"]) {
+      expect(text).not.toContain(clear);
+    }
+  });
+
+  it("identifies a redacted gitleaks 7 leak by location", () => {
+    const [v7] = parseFixture("v7-redacted.json").findings;
+    const [v7Clear] = parseFixture("v7.json").findings;
+    expect(v7?.secret?.preview).toBe("REDACTED");
+    expect(v7?.secret?.hash).not.toBe(v7Clear?.secret?.hash);
+    expect(v7?.description).toContain("Match: aws_access_key_id = REDACTED");
   });
 
   it("names the format and the broken record on a malformed finding", () => {

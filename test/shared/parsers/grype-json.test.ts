@@ -136,3 +136,22 @@ describe("grype-json: edge cases", () => {
     expect(() => grypeJson.parse(doc, ctx)).toThrow(/grype-json: .*\(at matches\[1\]\.artifact\.name\)/);
   });
 });
+
+describe("grype-json: older Grype", () => {
+  it("reads a match whose matchDetails is one object and whose URLs are `links` (before 0.10)", () => {
+    const { tool, findings } = parseFixture("v0.7-matchdetails-object.json");
+    expect(tool).toEqual({ name: "Grype", version: "0.7.0" });
+    expect(findings[0]).toMatchObject({
+      category: "sca",
+      rule: { id: "CVE-2020-8203" },
+      severity: "high",
+      package: { purl: "pkg:npm/lodash@4.17.15", name: "lodash", version: "4.17.15" },
+      location: { image: "shop/web:2020-09" },
+      references: ["https://nvd.nist.gov/vuln/detail/CVE-2020-8203"],
+    });
+  });
+
+  it("reads `matches: null`, an older Grype's clean run", () => {
+    expect(parseFixture("empty-null-matches.json").findings).toEqual([]);
+  });
+});

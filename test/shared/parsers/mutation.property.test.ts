@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
@@ -6,7 +6,7 @@ import { describe, it } from "vitest";
 import { NormalizedFinding, type NormalizedReport } from "#shared/domain/finding";
 import { issuePath, ParseError } from "#shared/parsers/parse-error";
 import { parseReport } from "#shared/parsers/registry";
-import { CORPUS_DIR, corpusAvailable, REPO_ROOT } from "#test/support/corpus";
+import { CORPUS_DIR, REPO_ROOT, skipWithoutShared } from "#test/support/corpus";
 import { CORPUS_EXPECTATIONS } from "./corpus-expectations.ts";
 
 /**
@@ -101,22 +101,22 @@ function fixtureGroups(): Group[] {
     }));
 }
 
-function corpusGroup(): Group | undefined {
-  if (!corpusAvailable) return undefined;
+const CORPUS_PATHS = CORPUS_FILES.map((file) => resolve(CORPUS_DIR, file));
+const skipCorpus = skipWithoutShared("parser mutation properties on the shared corpus", CORPUS_PATHS);
+
+/** The small corpus files, or (in CI, where the corpus must be) the ones that are missing. */
+function corpusGroup(): Group | { missing: string[] } | undefined {
+  if (skipCorpus) return undefined;
+  const missing = CORPUS_PATHS.filter((path) => !existsSync(path));
+  if (missing.length) return { missing };
   const samples: Sample[] = [];
-  for (const file of CORPUS_FILES) {
+  CORPUS_FILES.forEach((file, i) => {
     const format = CORPUS_EXPECTATIONS[file]?.format;
-    const path = resolve(CORPUS_DIR, file);
-    let size: number;
-    try {
-      size = statSync(path).size;
-    } catch {
-      continue;
-    }
-    if (!format || size >= CORPUS_MAX_BYTES) continue;
+    const path = CORPUS_PATHS[i] ?? "";
+    if (!format || statSync(path).size >= CORPUS_MAX_BYTES) return;
     samples.push(sampleOf(`corpus:${file}`, format, readFileSync(path)));
-  }
-  return samples.length ? { name: "shared corpus (small files)", samples } : undefined;
+  });
+  return { name: "shared corpus (small files)", samples };
 }
 
 // ---- the property ------------------------------------------------------------------------------
@@ -609,9 +609,18 @@ function byName(samples: readonly Sample[]): fc.Arbitrary<string> {
   return fc.constantFrom(...samples.map((s) => s.name));
 }
 
-const groups = [...fixtureGroups(), corpusGroup()].filter(
-  (g): g is Group => g !== undefined && g.samples.length > 0,
+const corpus = corpusGroup();
+const groups = [...fixtureGroups(), corpus].filter(
+  (g): g is Group => g !== undefined && "samples" in g && g.samples.length > 0,
 );
+
+if (corpus && "missing" in corpus) {
+  describe("shared corpus (small files)", () => {
+    it("reads the small corpus files", () => {
+      throw new Error(`the shared corpus files are missing: ${corpus.missing.join(", ")}`);
+    });
+  });
+}
 
 describe("parser mutation properties: a valid report or a ParseError, never anything else", () => {
   it("finds inputs to mutate", () => {

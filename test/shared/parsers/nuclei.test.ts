@@ -8,6 +8,32 @@ const ctx = { secretSalt: "unit-salt" };
 const parse = (name: string) => parseReport(readFixture(`parsers/nuclei-json/${name}`), ctx);
 
 describe("nuclei-json", () => {
+  it("reads Nuclei 2 before 2.5 (templateID, matched, matcher_name, curl_command) as the newer keys", () => {
+    const [git, hsts] = parse("v2.3-templateID.jsonl").findings;
+    expect(git).toMatchObject({
+      rule: { id: "git-config", name: "Git Config File" },
+      severity: "medium",
+      location: { url: "https://shop.example.com/.git/config", method: "GET" },
+      tags: ["http", "config", "git", "exposure"],
+    });
+    expect(hsts?.location).toMatchObject({
+      url: "https://shop.example.com",
+      parameter: "strict-transport-security",
+    });
+  });
+
+  it("skips the templates that did not match (-matcher-status) and reads one JSON object", () => {
+    expect(parse("v3-matcher-status.jsonl").findings.map((f) => f.rule.id)).toEqual(["exposed-gitignore"]);
+    const [log4j] = parse("v3-single-object.json").findings;
+    expect(log4j).toMatchObject({
+      rule: { id: "CVE-2021-44228" },
+      severity: "critical",
+      vulnerability: { id: "CVE-2021-44228" },
+      exploit: "active",
+      location: { method: "GET" },
+    });
+  });
+
   it("reads JSON Lines (blank lines skipped), one finding per result", () => {
     const report = parse("results-v2.jsonl");
     expect(report.format).toBe("nuclei-json");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ReportDocument } from "#shared/parsers/document";
 import { osvScannerJson } from "#shared/parsers/osv-scanner-json";
 import { ParseError } from "#shared/parsers/parse-error";
-import { byRule, parseFixtureWith } from "#test/support/parser-fixtures";
+import { byRule, loadParserFixture, parseFixtureWith } from "#test/support/parser-fixtures";
 
 const ctx = { secretSalt: "unit-salt" };
 
@@ -106,7 +106,17 @@ describe("osv-scanner-json: edge cases", () => {
   });
 
   it("reads a clean run and claims no other tool's results array", () => {
-    expect(parseFixture("clean-run.json").findings).toEqual([]);
+    // a bare `{"results": []}` is tfsec's clean run too: a clean-run shape, not content
+    const clean = loadParserFixture("osv-scanner-json/clean-run.json");
+    expect(osvScannerJson.detect(clean)).toBe(false);
+    expect(osvScannerJson.isEmptyReport?.(clean)).toBe(true);
+    expect(osvScannerJson.parse(clean, ctx).findings).toEqual([]);
+    expect(
+      osvScannerJson.detect({
+        syntax: "json",
+        value: { results: [], experimental_config: { licenses: {} } },
+      }),
+    ).toBe(true);
     expect(osvScannerJson.detect({ syntax: "json", value: { results: [], errors: [], paths: {} } })).toBe(
       false,
     );
@@ -136,5 +146,24 @@ describe("osv-scanner-json: edge cases", () => {
     expect(() => osvScannerJson.parse(doc, ctx)).toThrow(
       /osv-scanner-json: .*\(at results\[0\]\.packages\[0\]\.vulnerabilities\[1\]\.aliases\)/,
     );
+  });
+});
+
+describe("osv-scanner-json: 1.0 (`--json`)", () => {
+  it("reads the source of a result named `packageSource`", () => {
+    const [finding] = parseFixture("v1.0-package-source.json").findings;
+    expect(finding).toMatchObject({
+      rule: { id: "GHSA-c3h9-896r-86jm" },
+      package: { name: "github.com/gogo/protobuf", version: "1.3.1", manifest: "/builds/shop/go.mod" },
+      location: { file: "/builds/shop/go.mod" },
+    });
+    expect(finding?.vulnerability?.aliases).toEqual(
+      expect.arrayContaining(["CVE-2021-3121", "GO-2021-0053"]),
+    );
+  });
+
+  it("fails a result that names no source", () => {
+    const doc: ReportDocument = { syntax: "json", value: { results: [{ packages: [] }] } };
+    expect(() => osvScannerJson.parse(doc, ctx)).toThrow(/osv-scanner-json: .*\(at results\[0\]\.source\)/);
   });
 });

@@ -7,6 +7,70 @@ import { readFixture } from "#test/support/corpus";
 const ctx = { secretSalt: "unit-salt" };
 const parse = (path: string) => parseReport(readFixture(`parsers/${path}`), ctx);
 
+describe("prowler 3", () => {
+  it("reads the v3 native JSON (-M json): FAIL only, AWS and Azure accounts and resources", () => {
+    const report = parse("prowler-json/v3-native.json");
+    expect(report.format).toBe("prowler-json");
+    const [root, storage] = report.findings;
+    expect(root).toMatchObject({
+      category: "iac",
+      tool: { name: "Prowler" },
+      rule: { id: "iam_root_mfa_enabled", name: "Ensure MFA is enabled for the root account" },
+      severity: "critical",
+      location: { resource: "arn:aws:iam::123456789012:root" },
+      fingerprints: { findingUid: "prowler-aws-iam_root_mfa_enabled-123456789012-us-east-1-root" },
+      remediation: "Using IAM console navigate to Dashboard and expand Activate MFA on your root account.",
+    });
+    expect(root?.tags).toEqual(
+      expect.arrayContaining([
+        "aws",
+        "iam",
+        "account:123456789012",
+        "region:us-east-1",
+        "compliance:CIS-1.5",
+      ]),
+    );
+    expect(storage?.location.resource).toBe(
+      "/subscriptions/sub-0001/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/shopdata",
+    );
+    expect(storage?.tags).toEqual(expect.arrayContaining(["azure", "account:sub-0001", "encryption"]));
+  });
+
+  it("reads the v3 OCSF Security Finding: the check from product.feature, Failure only, URLs as references", () => {
+    const report = parse("prowler-json/v3-ocsf.json");
+    expect(report.tool).toEqual({ name: "Prowler", version: "3.9.0" });
+    const [encryption] = report.findings;
+    expect(encryption).toMatchObject({
+      rule: { id: "s3_bucket_default_encryption" },
+      severity: "medium",
+      location: { resource: "arn:aws:s3:::shop-logs" },
+      remediation: "Ensure that S3 buckets have encryption at rest enabled.",
+      references: [
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html",
+        "https://aws.amazon.com/blogs/security/how-to-prevent-uploads-of-unencrypted-objects-to-amazon-s3/",
+      ],
+    });
+    expect(encryption?.description).toContain("Risk: Amazon S3 default encryption");
+    expect(encryption?.tags).toEqual(expect.arrayContaining(["compliance:CIS-1.5", "compliance:GDPR"]));
+  });
+
+  it("reads the v3 CSV header (FINDING_UNIQUE_ID, ACCOUNT_ID, RESOURCE_ARN)", () => {
+    const report = parse("prowler-csv/v3.csv");
+    expect(report.format).toBe("prowler-csv");
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({
+      rule: { id: "ec2_ebs_default_encryption" },
+      location: { resource: "arn:aws:ec2:eu-central-1:123456789012:volume" },
+      fingerprints: {
+        findingUid: "prowler-aws-ec2_ebs_default_encryption-123456789012-eu-central-1-123456789012",
+      },
+    });
+    expect(report.findings[0]?.tags).toEqual(
+      expect.arrayContaining(["account:123456789012", "region:eu-central-1", "compliance:CIS-1.5"]),
+    );
+  });
+});
+
 describe("prowler-json (OCSF)", () => {
   it("is detected from content; only FAIL results are findings", () => {
     const report = parse("prowler-json/ocsf.json");

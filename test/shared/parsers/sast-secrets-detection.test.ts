@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { banditJson } from "#shared/parsers/bandit-json";
 import { brakemanJson } from "#shared/parsers/brakeman-json";
 import { decodeReport, readDocument } from "#shared/parsers/document";
+import { EMPTY_FILE } from "#shared/parsers/empty-report";
 import type { ReportFormat } from "#shared/parsers/format";
 import { gitleaksJson } from "#shared/parsers/gitleaks-json";
 import { gosecJson } from "#shared/parsers/gosec-json";
@@ -30,15 +31,20 @@ describe("SAST and secrets format detection", () => {
     const dir = resolve(REPO_ROOT, "test/fixtures/parsers", format.id);
     for (const file of readdirSync(dir)) {
       it(`${format.id}/${file} is claimed by ${format.id} only`, () => {
-        const doc = readDocument(decodeReport(readFixture(`parsers/${format.id}/${file}`)));
+        const text = decodeReport(readFixture(`parsers/${format.id}/${file}`));
+        const doc = /\S/.test(text) ? readDocument(text) : EMPTY_FILE;
         const claims = [...GROUP, sarif].filter((f) => f.detect(doc)).map((f) => f.id);
-        expect(claims).toEqual([format.id]);
+        // a clean-run shape that names no tool is claimed as an empty report, never by content
+        if (claims.length === 0) expect(format.isEmptyReport?.(doc)).toBe(true);
+        else expect(claims).toEqual([format.id]);
       });
     }
   }
 
-  it("a clean gitleaks or trufflehog3 run (`[]`) is claimed by both: auto-detection asks for --format", () => {
-    const claims = GROUP.filter((f) => f.detect({ syntax: "json", value: [] })).map((f) => f.id);
+  it("a clean gitleaks or trufflehog3 run (`[]`) is an empty report of both, detected by neither", () => {
+    const empty = { syntax: "json" as const, value: [] };
+    expect(GROUP.filter((f) => f.detect(empty))).toEqual([]);
+    const claims = GROUP.filter((f) => f.isEmptyReport?.(empty)).map((f) => f.id);
     expect(claims).toEqual(["gitleaks-json", "trufflehog3-json"]);
   });
 });

@@ -23,7 +23,16 @@ describe("semgrep-json", () => {
   it("detects Semgrep output, empty or not, and nothing else", () => {
     expect(semgrepJson.detect(load("code-and-ignored.json"))).toBe(true);
     expect(semgrepJson.detect(load("empty.json"))).toBe(true);
-    expect(semgrepJson.detect({ syntax: "json", value: { results: [], errors: [] } })).toBe(false);
+    // a clean run without `paths` (as trimmed by some wrappers) is still Semgrep's
+    expect(semgrepJson.detect({ syntax: "json", value: { results: [], errors: [] } })).toBe(true);
+    expect(semgrepJson.detect({ syntax: "json", value: { results: [] } })).toBe(false);
+    // Bandit's clean run has `errors` too, but always `generated_at` and `metrics`
+    expect(
+      semgrepJson.detect({
+        syntax: "json",
+        value: { results: [], errors: [], generated_at: "2025-01-01T00:00:00Z", metrics: {} },
+      }),
+    ).toBe(false);
     expect(semgrepJson.detect({ syntax: "json", value: { results: [{ test_id: "B101" }] } })).toBe(false);
     expect(semgrepJson.detect({ syntax: "json", value: [] })).toBe(false);
   });
@@ -156,5 +165,27 @@ describe("semgrep-json", () => {
     const error = caught(() => semgrepJson.parse(doc, ctx));
     expect(error.format).toBe("semgrep-json");
     expect(error.where).toBe("results[1].extra.severity");
+  });
+});
+
+describe("semgrep-json: a run that stopped on an error", () => {
+  it("is refused, not read as a clean run that would resolve every finding", () => {
+    const doc = loadParserFixture("semgrep-json/fatal-invalid-rule.json");
+    expect(semgrepJson.detect(doc)).toBe(true);
+    expect(() => semgrepJson.parse(doc, ctx)).toThrow(
+      "semgrep-json: Semgrep stopped on an error (InvalidRuleSchemaError: Invalid rule schema): the scan did not finish",
+    );
+  });
+
+  it("keeps a run whose errors are file-level warnings", () => {
+    const doc = {
+      syntax: "json" as const,
+      value: {
+        results: [],
+        errors: [{ level: "warn", type: ["PartialParsing", []], message: "x" }],
+        paths: {},
+      },
+    };
+    expect(semgrepJson.parse(doc, ctx).findings).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { byRule, loadParserFixture, parseFixtureWith } from "#test/support/parse
 
 const ctx = { secretSalt: "unit-salt" };
 
-const _load = (name: string) => loadParserFixture(`trivy-json/${name}`);
+const load = (name: string) => loadParserFixture(`trivy-json/${name}`);
 const parseFixture = (name: string, salt = ctx.secretSalt) =>
   parseFixtureWith(trivyJson, `trivy-json/${name}`, { secretSalt: salt });
 
@@ -221,5 +221,33 @@ describe("trivy-json: edge cases", () => {
     expect(() => trivyJson.parse(doc, ctx)).toThrow(
       /trivy-json: .*\(at Results\[0\]\.Vulnerabilities\[1\]\.PkgName\)/,
     );
+  });
+});
+
+describe("trivy-json: before SchemaVersion", () => {
+  it("reads results without Type (before 0.9) as language packages", () => {
+    const { findings } = parseFixture("v0.8-legacy-no-type.json");
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      category: "sca",
+      rule: { id: "CVE-2019-10909" },
+      severity: "medium",
+      package: {
+        name: "symfony/symfony",
+        version: "4.2.6",
+        fixedVersions: ["4.2.7"],
+        manifest: "php-app/composer.lock",
+      },
+    });
+  });
+
+  it("reads `null` and `[]`, a run that scanned nothing, as no findings", () => {
+    for (const name of ["empty-legacy-null.json", "empty-legacy-array.json"]) {
+      const doc = load(name);
+      // they name no tool: clean-run shapes, not content
+      expect(trivyJson.detect(doc)).toBe(false);
+      expect(trivyJson.isEmptyReport?.(doc)).toBe(true);
+      expect(trivyJson.parse(doc, ctx).findings).toEqual([]);
+    }
   });
 });

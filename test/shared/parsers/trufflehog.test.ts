@@ -112,9 +112,11 @@ describe("trufflehog-json (TruffleHog v3)", () => {
 });
 
 describe("trufflehog3-json", () => {
-  it("detects trufflehog3 arrays, including a clean run's []", () => {
+  it("detects trufflehog3 arrays; a clean run's [] is an empty report, not content", () => {
     expect(trufflehog3Json.detect(load("trufflehog3-json/report.json"))).toBe(true);
-    expect(trufflehog3Json.detect({ syntax: "json", value: [] })).toBe(true);
+    expect(trufflehog3Json.detect({ syntax: "json", value: [] })).toBe(false);
+    expect(trufflehog3Json.isEmptyReport?.({ syntax: "json", value: [] })).toBe(true);
+    expect(trufflehog3Json.parse({ syntax: "json", value: [] }, ctx).findings).toEqual([]);
     expect(trufflehog3Json.detect(load("gitleaks-json/unredacted.json"))).toBe(false);
     expect(trufflehog3Json.detect(load("trufflehog-json/git.jsonl"))).toBe(false);
   });
