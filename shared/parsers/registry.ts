@@ -9,6 +9,7 @@ import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
 import { decodeReport, type ReportDocument, readDocument } from "./document.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
 import { githubDependabotJson } from "./github-dependabot.ts";
+import { gitlabSecurityJson } from "./gitlab-security.ts";
 import { gitleaksJson } from "./gitleaks-json.ts";
 import { gosecJson } from "./gosec-json.ts";
 import { grypeJson } from "./grype-json.ts";
@@ -65,6 +66,8 @@ export const FORMATS: readonly ReportFormat[] = [
   nucleiJson,
   prowlerJson,
   prowlerCsv,
+  // --- added in issue 9: platform and commercial scanner formats ---
+  gitlabSecurityJson,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {
