@@ -77,7 +77,9 @@ const Vulnerability = z.object({
   tracking: z
     .object({
       items: z
-        .array(z.object({ signatures: z.array(z.object({ algorithm: z.string(), value: z.string() })).nullish() }))
+        .array(
+          z.object({ signatures: z.array(z.object({ algorithm: z.string(), value: z.string() })).nullish() }),
+        )
         .nullish(),
     })
     .nullish(),
@@ -153,11 +155,13 @@ const LOCK_FILE_ECOSYSTEM: Record<string, string> = {
 
 // `Upgrade to version 4.17.21 or above.`, `Upgrade lodash to 4.17.21` (Trivy's template),
 // `Upgrade to versions 1.2.3, 2.0.1 or above.`
-const UPGRADE = /^Upgrade (?:\S+ )?to (?:versions? )?([^\s,]+(?:,\s*[^\s,]+)*)(?: or (?:above|later))?\.?\s*$/i;
+const UPGRADE =
+  /^Upgrade (?:\S+ )?to (?:versions? )?([^\s,]+(?:,\s*[^\s,]+)*)(?: or (?:above|later))?\.?\s*$/i;
 const TRAILING_DOT = /\.$/;
 
 function isReport(value: Record<string, unknown>): boolean {
-  if (!Array.isArray(value.vulnerabilities) || "packageManager" in value || "bomFormat" in value) return false;
+  if (!Array.isArray(value.vulnerabilities) || "packageManager" in value || "bomFormat" in value)
+    return false;
   if (typeof value.version !== "string" || !SCHEMA_VERSION.test(value.version)) return false;
   if (isRecord(value.scan) && typeof value.scan.type === "string") return true;
   // 14.x reports without `scan` (Trivy's template): `remediations` next to the list, or entries
@@ -223,7 +227,11 @@ function urlOf(hostname: string, path: string | undefined | null): string {
   return `${hostname.replace(/\/+$/, "")}${path.startsWith("/") ? "" : "/"}${path}`;
 }
 
-function locationOf(category: Category, loc: GlLocation | undefined | null, snippet: string | undefined): Location {
+function locationOf(
+  category: Category,
+  loc: GlLocation | undefined | null,
+  snippet: string | undefined,
+): Location {
   if (!loc) return {};
   const resource = loc.kubernetes_resource
     ? [loc.kubernetes_resource.namespace, loc.kubernetes_resource.kind, loc.kubernetes_resource.name]
@@ -245,7 +253,11 @@ function locationOf(category: Category, loc: GlLocation | undefined | null, snip
   };
 }
 
-function packageOf(category: Category, loc: GlLocation | undefined | null, fixed: string[]): FindingDraft["package"] {
+function packageOf(
+  category: Category,
+  loc: GlLocation | undefined | null,
+  fixed: string[],
+): FindingDraft["package"] {
   const name = loc?.dependency?.package?.name;
   if (!name || (category !== "sca" && category !== "container")) return undefined;
   const version = loc?.dependency?.version ?? undefined;
@@ -309,7 +321,10 @@ function toFinding(v: Vulnerability, c: Context): NormalizedFinding {
     fingerprints,
     toolId: v.id ?? undefined,
     remediation: v.solution ?? undefined,
-    references: [...v.identifiers.map((i) => i.url ?? undefined), ...(v.links ?? []).map((l) => l.url ?? undefined)],
+    references: [
+      ...v.identifiers.map((i) => i.url ?? undefined),
+      ...(v.links ?? []).map((l) => l.url ?? undefined),
+    ],
     tags: [
       ...v.identifiers
         .filter((i) => i !== primary && i.type.toLowerCase() !== "cwe" && vulnIdKind(i.value) === "vendor")

@@ -1,5 +1,6 @@
 import type { NormalizedReport } from "#shared/domain/finding";
 import { awsInspector2Json } from "./aws-inspector2.ts";
+import { awsSecurityHubAsff } from "./aws-securityhub-asff.ts";
 import { banditJson } from "./bandit-json.ts";
 import { brakemanJson } from "./brakeman-json.ts";
 import { burpXml } from "./burp.ts";
@@ -68,6 +69,7 @@ export const FORMATS: readonly ReportFormat[] = [
   prowlerCsv,
   // --- added in issue 9: platform and commercial scanner formats ---
   gitlabSecurityJson,
+  awsSecurityHubAsff,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {

@@ -6,7 +6,11 @@ import { redactSecret } from "#shared/domain/secret";
  * (Horusec, Checkmarx One): the secret cannot be cut out, so the salted hash is of the whole line
  * (a re-scan reproduces it) and the preview shows nothing of it. The line itself is never kept.
  */
-export function lineSecretRef(line: string | undefined, salt: string, verified?: boolean): SecretRef | undefined {
+export function lineSecretRef(
+  line: string | undefined,
+  salt: string,
+  verified?: boolean,
+): SecretRef | undefined {
   const trimmed = line?.trim();
   if (!trimmed) return undefined;
   return { ...redactSecret(trimmed, salt, verified), preview: "REDACTED" };

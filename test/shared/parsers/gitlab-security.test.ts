@@ -21,11 +21,14 @@ describe("gitlab-security-json", () => {
         value: { bomFormat: "CycloneDX", version: "1.2.3", vulnerabilities: [], remediations: [] },
       }),
     ).toBe(false);
-    expect(gitlabSecurityJson.detect({ syntax: "json", value: { version: "15.0.0", vulnerabilities: [] } })).toBe(
-      false,
-    );
     expect(
-      gitlabSecurityJson.detect({ syntax: "json", value: { version: "latest", vulnerabilities: [], scan: { type: "sast" } } }),
+      gitlabSecurityJson.detect({ syntax: "json", value: { version: "15.0.0", vulnerabilities: [] } }),
+    ).toBe(false);
+    expect(
+      gitlabSecurityJson.detect({
+        syntax: "json",
+        value: { version: "latest", vulnerabilities: [], scan: { type: "sast" } },
+      }),
     ).toBe(false);
   });
 
@@ -122,7 +125,8 @@ describe("gitlab-security-json", () => {
     expect(trivy.findings[0]).toMatchObject({
       category: "container",
       severity: "critical",
-      title: "zlib: heap-based buffer over-read and overflow in inflate() in inflate.c via a large gzip header extra field",
+      title:
+        "zlib: heap-based buffer over-read and overflow in inflate() in inflate.c via a large gzip header extra field",
       location: { image: "alpine:3.16.1" },
       // Trivy's template writes `operating_system: "Unknown"`: no distro, so no purl is guessed
       package: { name: "zlib", version: "1.2.12-r1", fixedVersions: ["1.2.12-r2"] },
@@ -151,7 +155,11 @@ describe("gitlab-security-json", () => {
     expect(other.findings[0]?.secret?.hash).not.toBe(aws?.secret?.hash);
 
     const [legacy] = parse("secret-detection-14-legacy.json").findings;
-    expect(legacy).toMatchObject({ category: "secret", tool: { name: "Gitleaks" }, location: { file: "config/db.yml" } });
+    expect(legacy).toMatchObject({
+      category: "secret",
+      tool: { name: "Gitleaks" },
+      location: { file: "config/db.yml" },
+    });
     const text = JSON.stringify(legacy);
     expect(text).not.toContain("Tr0ub4dor-3xample");
     expect(text).not.toContain("0f8e7d6c5b4a39281706f5e4d3c2b1a0");
