@@ -10,6 +10,7 @@ import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
 import { decodeReport, type ReportDocument, readDocument } from "./document.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
 import { githubDependabotJson } from "./github-dependabot.ts";
+import { githubDependabotGraphql } from "./github-dependabot-graphql.ts";
 import { gitlabSecurityJson } from "./gitlab-security.ts";
 import { gitleaksJson } from "./gitleaks-json.ts";
 import { gosecJson } from "./gosec-json.ts";
@@ -70,6 +71,7 @@ export const FORMATS: readonly ReportFormat[] = [
   // --- added in issue 9: platform and commercial scanner formats ---
   gitlabSecurityJson,
   awsSecurityHubAsff,
+  githubDependabotGraphql,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {
