@@ -4,6 +4,7 @@ import { awsSecurityHubAsff } from "./aws-securityhub-asff.ts";
 import { banditJson } from "./bandit-json.ts";
 import { brakemanJson } from "./brakeman-json.ts";
 import { burpXml } from "./burp.ts";
+import { checkmarxOneJson, checkmarxXml } from "./checkmarx.ts";
 import { checkovJson } from "./checkov.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
@@ -72,6 +73,8 @@ export const FORMATS: readonly ReportFormat[] = [
   gitlabSecurityJson,
   awsSecurityHubAsff,
   githubDependabotGraphql,
+  checkmarxXml,
+  checkmarxOneJson,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {
