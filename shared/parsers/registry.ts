@@ -30,6 +30,7 @@ import { sonarqubeJson } from "./sonarqube-json.ts";
 import { tfsecJson } from "./tfsec.ts";
 import { trivyJson } from "./trivy-json.ts";
 import { trufflehog3Json, trufflehogJson } from "./trufflehog.ts";
+import { veracodeXml } from "./veracode.ts";
 import { zapJson, zapXml } from "./zap.ts";
 
 /**
@@ -75,6 +76,7 @@ export const FORMATS: readonly ReportFormat[] = [
   githubDependabotGraphql,
   checkmarxXml,
   checkmarxOneJson,
+  veracodeXml,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {
