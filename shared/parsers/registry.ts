@@ -18,6 +18,7 @@ import { gosecJson } from "./gosec-json.ts";
 import { grypeJson } from "./grype-json.ts";
 import { kicsJson } from "./kics.ts";
 import { detectionView, hasLazy, materialize } from "./lazy-json.ts";
+import { niktoJson, niktoXml } from "./nikto.ts";
 import { npmAuditJson } from "./npm-audit-json.ts";
 import { nucleiJson } from "./nuclei.ts";
 import { osvScannerJson } from "./osv-scanner-json.ts";
@@ -77,6 +78,8 @@ export const FORMATS: readonly ReportFormat[] = [
   checkmarxXml,
   checkmarxOneJson,
   veracodeXml,
+  niktoJson,
+  niktoXml,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {
