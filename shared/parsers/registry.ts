@@ -8,6 +8,7 @@ import { checkmarxOneJson, checkmarxXml } from "./checkmarx.ts";
 import { checkovJson } from "./checkov.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
+import { dockleJson } from "./dockle.ts";
 import { decodeReport, type ReportDocument, readDocument } from "./document.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
 import { githubDependabotJson } from "./github-dependabot.ts";
@@ -16,6 +17,7 @@ import { gitlabSecurityJson } from "./gitlab-security.ts";
 import { gitleaksJson } from "./gitleaks-json.ts";
 import { gosecJson } from "./gosec-json.ts";
 import { grypeJson } from "./grype-json.ts";
+import { hadolintJson } from "./hadolint.ts";
 import { kicsJson } from "./kics.ts";
 import { detectionView, hasLazy, materialize } from "./lazy-json.ts";
 import { niktoJson, niktoXml } from "./nikto.ts";
@@ -28,6 +30,7 @@ import { sarif } from "./sarif.ts";
 import { semgrepJson } from "./semgrep-json.ts";
 import { snykJson } from "./snyk-json.ts";
 import { sonarqubeJson } from "./sonarqube-json.ts";
+import { terrascanJson } from "./terrascan.ts";
 import { tfsecJson } from "./tfsec.ts";
 import { trivyJson } from "./trivy-json.ts";
 import { trufflehog3Json, trufflehogJson } from "./trufflehog.ts";
@@ -80,6 +83,9 @@ export const FORMATS: readonly ReportFormat[] = [
   veracodeXml,
   niktoJson,
   niktoXml,
+  hadolintJson,
+  dockleJson,
+  terrascanJson,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {
