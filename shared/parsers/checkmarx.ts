@@ -60,12 +60,12 @@ function severityOf(word: string | undefined | null): Severity | undefined {
 const Attr = z.string().optional();
 
 const PathNode = z.object({
-  FileName: z.unknown(),
-  Line: z.unknown(),
-  Name: z.unknown(),
+  FileName: z.unknown().optional(),
+  Line: z.unknown().optional(),
+  Name: z.unknown().optional(),
   // `Line` is both a path node's line number and a snippet's line element: the snippet's is read
   // one-or-many with xmlList rather than forced to an array
-  Snippet: z.object({ Line: z.unknown() }).optional(),
+  Snippet: z.object({ Line: z.unknown().optional() }).optional(),
 });
 type PathNode = z.infer<typeof PathNode>;
 

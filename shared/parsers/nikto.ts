@@ -163,11 +163,11 @@ const XmlItem = z.object({
   "@_id": z.string(),
   "@_osvdbid": z.string().optional(),
   "@_method": z.string().optional(),
-  description: z.unknown(),
-  uri: z.unknown(),
-  namelink: z.unknown(),
-  iplink: z.unknown(),
-  references: z.unknown(),
+  description: z.unknown().optional(),
+  uri: z.unknown().optional(),
+  namelink: z.unknown().optional(),
+  iplink: z.unknown().optional(),
+  references: z.unknown().optional(),
 });
 
 const ScanDetails = z.object({

@@ -18,6 +18,7 @@ import { gitleaksJson } from "./gitleaks-json.ts";
 import { gosecJson } from "./gosec-json.ts";
 import { grypeJson } from "./grype-json.ts";
 import { hadolintJson } from "./hadolint.ts";
+import { horusecJson } from "./horusec.ts";
 import { kicsJson } from "./kics.ts";
 import { detectionView, hasLazy, materialize } from "./lazy-json.ts";
 import { niktoJson, niktoXml } from "./nikto.ts";
@@ -34,6 +35,7 @@ import { terrascanJson } from "./terrascan.ts";
 import { tfsecJson } from "./tfsec.ts";
 import { trivyJson } from "./trivy-json.ts";
 import { trufflehog3Json, trufflehogJson } from "./trufflehog.ts";
+import { twistlockJson } from "./twistlock.ts";
 import { veracodeXml } from "./veracode.ts";
 import { zapJson, zapXml } from "./zap.ts";
 
@@ -86,6 +88,8 @@ export const FORMATS: readonly ReportFormat[] = [
   hadolintJson,
   dockleJson,
   terrascanJson,
+  horusecJson,
+  twistlockJson,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {

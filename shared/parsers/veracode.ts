@@ -78,7 +78,7 @@ const Cwe = z.object({
 
 const Category_ = z.object({
   "@_categoryname": Attr,
-  recommendations: z.union([z.literal(""), z.object({ para: z.unknown() })]).optional(),
+  recommendations: z.union([z.literal(""), z.object({ para: z.unknown().optional() })]).optional(),
   cwe: z.array(z.unknown()).optional(),
 });
 
@@ -113,7 +113,7 @@ const Component = z.object({
   "@_library_id": Attr,
   "@_vendor": Attr,
   "@_version": Attr,
-  file_paths: z.union([z.literal(""), z.object({ file_path: z.unknown() })]).optional(),
+  file_paths: z.union([z.literal(""), z.object({ file_path: z.unknown().optional() })]).optional(),
   vulnerabilities: z
     .union([z.literal(""), z.object({ vulnerability: z.array(z.unknown()).optional() })])
     .optional(),
