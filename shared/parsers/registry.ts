@@ -6,6 +6,7 @@ import { brakemanJson } from "./brakeman-json.ts";
 import { burpXml } from "./burp.ts";
 import { checkmarxOneJson, checkmarxXml } from "./checkmarx.ts";
 import { checkovJson } from "./checkov.ts";
+import { clairJson } from "./clair.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
 import { dockleJson } from "./dockle.ts";
@@ -37,6 +38,7 @@ import { trivyJson } from "./trivy-json.ts";
 import { trufflehog3Json, trufflehogJson } from "./trufflehog.ts";
 import { twistlockJson } from "./twistlock.ts";
 import { veracodeXml } from "./veracode.ts";
+import { wapitiJson } from "./wapiti.ts";
 import { zapJson, zapXml } from "./zap.ts";
 
 /**
@@ -90,6 +92,8 @@ export const FORMATS: readonly ReportFormat[] = [
   terrascanJson,
   horusecJson,
   twistlockJson,
+  clairJson,
+  wapitiJson,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {
