@@ -35,6 +35,13 @@ describe("format detection across all fixtures", () => {
     .map((d) => d.name)
     .sort();
 
+  it("documents every registered format in docs/FORMATS.md, and states their number", () => {
+    const doc = readFileSync(resolve(REPO_ROOT, "docs/FORMATS.md"), "utf8");
+    const rows = FORMATS.filter((f) => !doc.includes(`| \`${f.id}\` |`)).map((f) => f.id);
+    expect(rows, "formats without a row in the table").toEqual([]);
+    expect(doc).toContain(`aspm reads ${FORMATS.length} scanner report formats`);
+  });
+
   it("has a registered format for every fixture directory, and ids are unique", () => {
     expect(dirs.filter((d) => !formatById(d))).toEqual([]);
     expect(new Set(FORMATS.map((f) => f.id)).size).toBe(FORMATS.length);
