@@ -150,14 +150,6 @@ function bestCvss(a: Advisory): Cvss | undefined {
   return cvssOf(a.cvssSeverities?.cvssV4) ?? cvssOf(a.cvssSeverities?.cvssV3) ?? cvssOf(a.cvss);
 }
 
-function purlOf(type: string | undefined, name: string, version: string | undefined): string | undefined {
-  if (!type) return undefined;
-  const cut = name.indexOf("/");
-  return type === "composer" && cut > 0
-    ? buildPurl(type, name.slice(cut + 1), version, name.slice(0, cut))
-    : buildPurl(type, name, version);
-}
-
 function suppressionOf(alert: Alert): FindingDraft["suppressed"] {
   const state = alert.state?.toUpperCase();
   const dismissed =
@@ -214,7 +206,7 @@ function toFinding(alert: Alert, repo: string | undefined, where: string): Norma
     cwes: (advisory.cwes?.nodes ?? []).map((c) => c.cweId),
     package: pkg
       ? {
-          purl: purlOf(type, pkg.name, version),
+          purl: type ? buildPurl(type, pkg.name, version) : undefined,
           ecosystem: type ?? pkg.ecosystem.toLowerCase(),
           name: pkg.name,
           version,
