@@ -4,6 +4,8 @@ import { PackageURL } from "packageurl-js";
  * Package identity through packageurl-js, so `pkg:npm/%40babel/core` and `@babel/core` agree and
  * PyPI names are canonical (lower case, `-`). Returns undefined when the parts cannot form a purl.
  */
+const NAMESPACED_BY_SLASH = new Set(["npm", "golang", "github", "composer"]);
+
 export function buildPurl(
   type: string,
   name: string,
@@ -14,8 +16,8 @@ export function buildPurl(
   try {
     let ns = namespace;
     let base = name;
-    // npm scopes and Go/Maven paths arrive as one string; split the namespace off the name.
-    if (!ns && (type === "npm" || type === "golang" || type === "github") && name.includes("/")) {
+    // npm scopes, Go paths and Composer `vendor/package` arrive as one string; split the namespace off.
+    if (!ns && NAMESPACED_BY_SLASH.has(type) && name.includes("/")) {
       const cut = name.lastIndexOf("/");
       ns = name.slice(0, cut);
       base = name.slice(cut + 1);

@@ -89,14 +89,6 @@ function bestCvss(a: Alert["security_advisory"]): Cvss | undefined {
   );
 }
 
-/** Composer names are `vendor/package`: the vendor is the purl namespace. */
-function purlOf(type: string, name: string): string | undefined {
-  const cut = name.indexOf("/");
-  return type === "composer" && cut > 0
-    ? buildPurl(type, name.slice(cut + 1), undefined, name.slice(0, cut))
-    : buildPurl(type, name);
-}
-
 function epssOf(a: Alert["security_advisory"]): number | undefined {
   const epss = Array.isArray(a.epss) ? a.epss[0] : a.epss;
   return epss?.percentage ?? undefined;
@@ -136,7 +128,7 @@ function toFinding(alert: Alert): NormalizedFinding | undefined {
     cwes: (advisory.cwes ?? []).map((c) => c.cwe_id),
     package: pkg
       ? {
-          purl: type ? purlOf(type, pkg.name) : undefined,
+          purl: type ? buildPurl(type, pkg.name) : undefined,
           ecosystem: type ?? pkg.ecosystem,
           name: pkg.name,
           fixedVersions: vuln?.first_patched_version ? [vuln.first_patched_version.identifier] : [],

@@ -1,21 +1,30 @@
 import type { NormalizedReport } from "#shared/domain/finding";
 import { awsInspector2Json } from "./aws-inspector2.ts";
+import { awsSecurityHubAsff } from "./aws-securityhub-asff.ts";
 import { banditJson } from "./bandit-json.ts";
 import { brakemanJson } from "./brakeman-json.ts";
 import { burpXml } from "./burp.ts";
+import { checkmarxOneJson, checkmarxXml } from "./checkmarx.ts";
 import { checkovJson } from "./checkov.ts";
+import { clairJson } from "./clair.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
+import { dockleJson } from "./dockle.ts";
 import { decodeReport, inputLimits, type ReportDocument, readDocument } from "./document.ts";
 import { EMPTY_FILE } from "./empty-report.ts";
 import { withFindingCap } from "./finding-builder.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
 import { githubDependabotJson } from "./github-dependabot.ts";
+import { githubDependabotGraphql } from "./github-dependabot-graphql.ts";
+import { gitlabSecurityJson } from "./gitlab-security.ts";
 import { gitleaksJson } from "./gitleaks-json.ts";
 import { gosecJson } from "./gosec-json.ts";
 import { grypeJson } from "./grype-json.ts";
+import { hadolintJson } from "./hadolint.ts";
+import { horusecJson } from "./horusec.ts";
 import { kicsJson } from "./kics.ts";
 import { detectionView, hasLazy, materialize, treeTooBig } from "./lazy-json.ts";
+import { niktoJson, niktoXml } from "./nikto.ts";
 import { npmAuditJson } from "./npm-audit-json.ts";
 import { nucleiJson } from "./nuclei.ts";
 import { osvScannerJson } from "./osv-scanner-json.ts";
@@ -25,9 +34,13 @@ import { sarif } from "./sarif.ts";
 import { semgrepJson } from "./semgrep-json.ts";
 import { snykJson } from "./snyk-json.ts";
 import { sonarqubeJson } from "./sonarqube-json.ts";
+import { terrascanJson } from "./terrascan.ts";
 import { tfsecJson } from "./tfsec.ts";
 import { trivyJson } from "./trivy-json.ts";
 import { trufflehog3Json, trufflehogJson } from "./trufflehog.ts";
+import { twistlockJson } from "./twistlock.ts";
+import { veracodeXml } from "./veracode.ts";
+import { wapitiJson } from "./wapiti.ts";
 import { zapJson, zapXml } from "./zap.ts";
 
 /**
@@ -67,6 +80,22 @@ export const FORMATS: readonly ReportFormat[] = [
   nucleiJson,
   prowlerJson,
   prowlerCsv,
+  // --- added in issue 9: platform and commercial scanner formats ---
+  gitlabSecurityJson,
+  awsSecurityHubAsff,
+  githubDependabotGraphql,
+  checkmarxXml,
+  checkmarxOneJson,
+  veracodeXml,
+  niktoJson,
+  niktoXml,
+  hadolintJson,
+  dockleJson,
+  terrascanJson,
+  horusecJson,
+  twistlockJson,
+  clairJson,
+  wapitiJson,
 ];
 
 export function formatById(id: string): ReportFormat | undefined {
