@@ -90,6 +90,7 @@ export const keys = {
   intel: (cve: string) => ({ pk: `INTEL#${cve}`, sk: "INTEL" }),
   intelMeta: () => ({ pk: "INTEL", sk: "META" }),
   token: (tokenSha256: string) => ({ pk: `TOKEN#${tokenSha256}`, sk: "TOKEN" }),
+  tokensIndex: (tokenId: string) => ({ gsi1pk: "TOKENS", gsi1sk: tokenId }),
   team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
   teamsIndex: (teamId: string) => ({ gsi1pk: "TEAMS", gsi1sk: teamId }),
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: "WEBHOOK" }),
