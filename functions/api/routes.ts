@@ -1,4 +1,5 @@
 import { z } from "zod";
+import * as S from "#shared/api-contract";
 import { AppId } from "#shared/domain/app";
 import { ExceptionState } from "#shared/domain/exception";
 import { CVE_PATTERN, FindingFilter, FindingRef, PageQuery } from "#shared/domain/finding-query";
@@ -24,7 +25,6 @@ import { TriageRequest, triageFinding } from "#shared/usecases/triage";
 import { decodeCursor, encodeCursor } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { type Route, route } from "./route.ts";
-import * as S from "./schemas.ts";
 
 /**
  * The route table: one row per use case. A new route is one more `route({...})` here (its
@@ -230,7 +230,7 @@ export const ROUTES: Route[] = [
     tag: "findings",
     params: RefParams,
     responses: {
-      200: { description: "the finding", schema: S.ApiFinding },
+      200: { description: "the finding", schema: S.FindingDetail },
       400: invalid,
       403: denied,
       404: missing,
@@ -249,7 +249,7 @@ export const ROUTES: Route[] = [
       params: RefParams,
       body: TriageRequest,
       responses: {
-        200: { description: "the finding after triage", schema: S.ApiFinding },
+        200: { description: "the finding after triage", schema: S.FindingDetail },
         400: invalid,
         403: denied,
         404: missing,

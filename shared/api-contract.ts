@@ -3,9 +3,12 @@ import { App, AppId } from "#shared/domain/app";
 import { Exception } from "#shared/domain/exception";
 import { Scan } from "#shared/domain/scan";
 import { TokenRecord } from "#shared/domain/token";
-import { TrackedFinding } from "#shared/domain/tracked-finding";
+import { AuditEvent, TrackedFinding } from "#shared/domain/tracked-finding";
 
-/** Response bodies of the API: validated by the contract tests and published in /v1/openapi.json. */
+/**
+ * Response bodies of the HTTP API, shared by the API (published in /v1/openapi.json, checked by
+ * the contract tests) and its clients (the CLI parses what it gets with them).
+ */
 
 export const ErrorBody = z.object({
   error: z.string(),
@@ -21,6 +24,8 @@ export const ApiFinding = TrackedFinding.extend({
   ref: z.string().describe("APP:ID, the finding's reference in routes"),
 });
 export const FindingPage = z.object({ findings: z.array(ApiFinding), cursor: Cursor });
+/** One finding with its audit trail: who changed what, when and why. */
+export const FindingDetail = ApiFinding.extend({ history: z.array(AuditEvent) });
 export const CvePage = FindingPage.extend({ cve: z.string(), affected: z.boolean() });
 
 export const UploadCreated = z.object({
