@@ -1,17 +1,20 @@
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
 import { TokenRecord } from "#shared/domain/token";
 import { queryAll, queryPage } from "./query.ts";
 import { keys } from "./table.ts";
-import { conditionally, type TableRef, withoutKeys } from "./table-ref.ts";
+import { conditionally, type TableRef } from "./table-ref.ts";
 
 /**
  * Access patterns: token by the SHA-256 of its secret (every request), all tokens (gsi1 `TOKENS`,
  * by id), token by id (revoke). The secret itself is never stored.
  */
 
+/** The record is nested: its `expiresAt` must not be read as the table's TTL attribute. */
+const StoredToken = z.object({ token: TokenRecord, tokenSha256: z.string() });
+
 function parseToken(item: Record<string, unknown>): TokenRecord {
-  const { tokenSha256: _h, ...rest } = withoutKeys(item);
-  return TokenRecord.parse(rest);
+  return StoredToken.parse(item).token;
 }
 
 export async function putToken(db: TableRef, tokenSha256: string, token: TokenRecord): Promise<void> {
@@ -23,7 +26,7 @@ export async function putToken(db: TableRef, tokenSha256: string, token: TokenRe
         ...keys.tokensIndex(token.id),
         entity: "token",
         tokenSha256,
-        ...token,
+        token,
       },
       ConditionExpression: "attribute_not_exists(pk)",
     }),
@@ -53,16 +56,16 @@ export async function revokeToken(db: TableRef, id: string, by: string, at: stri
     skPrefix: id,
     limit: 5,
   });
-  const item = page.items.find((i) => i.id === id);
-  const hash = typeof item?.tokenSha256 === "string" ? item.tokenSha256 : undefined;
+  const hash = page.items.map((i) => StoredToken.parse(i)).find((t) => t.token.id === id)?.tokenSha256;
   if (!hash) return false;
   await conditionally(
     db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: keys.token(hash),
-        UpdateExpression: "SET revokedAt = :at, revokedBy = :by",
-        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(revokedAt)",
+        UpdateExpression: "SET #token.revokedAt = :at, #token.revokedBy = :by",
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#token.revokedAt)",
+        ExpressionAttributeNames: { "#token": "token" },
         ExpressionAttributeValues: { ":at": at, ":by": by },
       }),
     ),
