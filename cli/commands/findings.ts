@@ -63,7 +63,8 @@ export async function findingsCommand(
   let cursor: string | undefined;
   do {
     if (cursor) params.set("cursor", cursor);
-    const page = await call(api, "GET", `/v1/findings?${params}`, FindingPage);
+    const query = params.size ? `?${params}` : "";
+    const page = await call(api, "GET", `/v1/findings${query}`, FindingPage);
     all.push(...page.findings);
     cursor = options.all ? page.cursor : undefined;
     if (!options.all && page.cursor) io.err(`more findings: --all to fetch every page`);
