@@ -19,6 +19,7 @@ import {
   rejectException,
   requestException,
 } from "#shared/usecases/exception-requests";
+import { appSbom, packageUses } from "#shared/usecases/inventory";
 import { getFinding, queryFindings, readableApp } from "#shared/usecases/query-findings";
 import { CreateTokenRequest, createToken, listAllTokens, revoke } from "#shared/usecases/tokens";
 import { TriageRequest, triageFinding } from "#shared/usecases/triage";
@@ -170,6 +171,39 @@ export const ROUTES: Route[] = [
         body: await findingsReply(deps, principal, { ...filter, app: params.appId }, { cursor, limit }),
       };
     },
+  }),
+  route({
+    method: "GET",
+    path: "/v1/apps/{appId}/sbom",
+    summary: "The app's SBOM: CycloneDX 1.6 of what its tracked scans showed, with VEX from triage",
+    tag: "inventory",
+    params: AppParams,
+    responses: {
+      200: { description: "CycloneDX 1.6 JSON", schema: S.CycloneDxBom },
+      400: invalid,
+      403: denied,
+      404: missing,
+    },
+    handler: async ({ deps, principal, params }) => ({
+      status: 200,
+      body: await appSbom(deps, principal, params.appId),
+      headers: { "content-disposition": `attachment; filename="${params.appId}.cdx.json"` },
+    }),
+  }),
+  route({
+    method: "GET",
+    path: "/v1/packages/{package}",
+    summary: "Which apps use a package, which versions: by name (log4j-core) or purl (URL-encoded)",
+    tag: "inventory",
+    params: z.strictObject({ package: z.string().min(1).max(1000) }),
+    responses: {
+      200: { description: "uses across the apps this token reads", schema: S.PackageAnswer },
+      400: invalid,
+    },
+    handler: async ({ deps, principal, params }) => ({
+      status: 200,
+      body: await packageUses(deps, principal, params.package),
+    }),
   }),
   route({
     method: "GET",

@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { classifyApp, ensureApp } from "#shared/store/app-store";
 import { ContractClient } from "#test/support/contract";
+import { REPO_ROOT } from "#test/support/corpus";
 import { ingest } from "#test/support/ingest";
 import { sarifLog } from "#test/support/sarif";
 import { stackEnv, tableRef } from "#test/support/stack-deps";
@@ -498,6 +501,137 @@ describe("exceptions over HTTP", () => {
       note: "withdrawn",
     });
     expect(rejected.body).toMatchObject({ state: "rejected" });
+  });
+});
+
+describe("inventory", () => {
+  const cdx = (components: Array<[string, string]>) =>
+    JSON.stringify({
+      bomFormat: "CycloneDX",
+      specVersion: "1.6",
+      metadata: { tools: { components: [{ name: "syft", version: "1.18.1" }] } },
+      components: components.map(([purl, version]) => ({
+        type: "library",
+        "bom-ref": purl,
+        name: purl.split("/").at(-1)?.split("@")[0],
+        version,
+        purl,
+      })),
+    });
+  const spdx = (purl: string, version: string) =>
+    JSON.stringify({
+      spdxVersion: "SPDX-2.3",
+      SPDXID: "SPDXRef-DOCUMENT",
+      creationInfo: { creators: ["Tool: trivy-0.58.0"] },
+      packages: [
+        {
+          SPDXID: "SPDXRef-1",
+          name: "log4j-core",
+          versionInfo: version,
+          externalRefs: [
+            { referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: purl },
+          ],
+        },
+      ],
+    });
+  const log4j = (v: string) => `pkg:maven/org.apache.logging.log4j/log4j-core@${v}`;
+
+  it("answers which apps run a package and which versions, by name or purl, from tracked SBOMs only", async () => {
+    const [one, two, three] = ["inv1", "inv2", "inv3"].map((n) => `${n}-${run}`);
+    expect(
+      (
+        await ingest(
+          String(one),
+          cdx([
+            [log4j("2.14.1"), "2.14.1"],
+            ["pkg:npm/lodash@4.17.21", "4.17.21"],
+          ]),
+        )
+      ).status,
+    ).toBe("processed");
+    expect((await ingest(String(two), spdx(log4j("2.17.1"), "2.17.1"))).status).toBe("processed");
+    expect(
+      (await ingest(String(three), spdx(log4j("2.0.0"), "2.0.0"), { branch: "feature/upgrade" })).status,
+    ).toBe("processed");
+
+    const ours = (body: { apps: Array<{ appId: string }> }) => body.apps.filter((a) => a.appId.endsWith(run));
+    const byName = await api.request<{ apps: Array<{ appId: string; versions: string[] }> }>(
+      "GET",
+      "/v1/packages/Log4j-Core",
+      admin(),
+    );
+    expect(ours(byName.body)).toEqual([
+      { appId: one, versions: ["2.14.1"] },
+      { appId: two, versions: ["2.17.1"] },
+    ]);
+    const byPurl = await api.request<{ apps: Array<{ appId: string }>; uses: Array<{ purl?: string }> }>(
+      "GET",
+      `/v1/packages/${encodeURIComponent(log4j("2.14.1"))}`,
+      admin(),
+    );
+    expect(ours(byPurl.body).map((a) => a.appId)).toEqual([one]);
+    const anyVersion = await api.request<{ apps: Array<{ appId: string }> }>(
+      "GET",
+      `/v1/packages/${encodeURIComponent("pkg:maven/org.apache.logging.log4j/log4j-core")}`,
+      admin(),
+    );
+    expect(ours(anyVersion.body).map((a) => a.appId)).toEqual([one, two]);
+    expect((await api.request("GET", `/v1/packages/${encodeURIComponent("pkg:")}`, admin())).status).toBe(
+      400,
+    );
+
+    // a reader of another team does not see these apps; the next SBOM of a scope replaces its inventory
+    const outsider = await token({ kind: "read", team: "nobody" }, "outsider");
+    expect(
+      ours(
+        (await api.request<{ apps: Array<{ appId: string }> }>("GET", "/v1/packages/log4j-core", outsider))
+          .body,
+      ),
+    ).toEqual([]);
+    await ingest(String(one), cdx([["pkg:npm/lodash@4.17.21", "4.17.21"]]));
+    expect(
+      ours(
+        (await api.request<{ apps: Array<{ appId: string }> }>("GET", "/v1/packages/log4j-core", admin()))
+          .body,
+      ),
+    ).toEqual([{ appId: two, versions: ["2.17.1"] }]);
+  });
+
+  it("exports an app's CycloneDX 1.6 SBOM with VEX from triage", async () => {
+    const app = `sbom-${run}`;
+    const report = readFileSync(join(REPO_ROOT, "test/fixtures/parsers/cyclonedx-json/vex-1.5.json"), "utf8");
+    expect((await ingest(app, report)).status).toBe("processed");
+    const open =
+      (await api.request<J>("GET", `/v1/findings?app=${app}&status=open`, admin())).body.findings ?? [];
+    expect(open.length).toBeGreaterThan(0);
+    const target = open[0] as { ref: string };
+    await api.request("PATCH", `/v1/findings/${target.ref}`, admin(), {
+      status: "false_positive",
+      reason: "not on the classpath",
+    });
+
+    const bom = await api.request<Record<string, unknown>>("GET", `/v1/apps/${app}/sbom`, admin());
+    expect(bom.status).toBe(200);
+    expect(bom.body).toMatchObject({
+      bomFormat: "CycloneDX",
+      specVersion: "1.6",
+      metadata: { component: { name: app } },
+    });
+    expect(String(bom.body.serialNumber)).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+    const components = bom.body.components as Array<{ purl?: string; "bom-ref": string }>;
+    expect(components.map((c) => c.purl)).toContain("pkg:pypi/requests@2.25.0");
+    const vulns = bom.body.vulnerabilities as Array<{
+      "bom-ref": string;
+      analysis: { state: string; detail?: string };
+      affects?: Array<{ ref: string }>;
+    }>;
+    const fp = vulns.find((v) => v["bom-ref"] === target.ref);
+    expect(fp?.analysis).toEqual({ state: "false_positive", detail: "not on the classpath" });
+    expect(
+      vulns.filter((v) => v["bom-ref"] !== target.ref).every((v) => v.analysis.state === "in_triage"),
+    ).toBe(true);
+    const refs = new Set(components.map((c) => c["bom-ref"]));
+    for (const v of vulns) for (const a of v.affects ?? []) expect(refs.has(a.ref), a.ref).toBe(true);
   });
 });
 
