@@ -328,12 +328,16 @@ async function applyChanges(
           ...observationUpdate(o, scan, team, scoreOf(o, change.firstSeenAt), next),
           ...(change.kind === "reopened" ? { reopen: true } : {}),
         });
-        if (change.kind === "reopened")
+        // `reopened` on another kind: new content on a finding a person had closed (false positive, mitigated)
+        if (change.kind === "reopened" || reopened)
           audit(change.findingId, reopened, {
             action: "reopened",
             from: "resolved",
             to: "open",
-            reason: `seen again by ${scan.tool.name}`,
+            reason:
+              change.kind === "reopened"
+                ? `seen again by ${scan.tool.name}`
+                : `content changed since a person closed it; seen by ${scan.tool.name}`,
           });
         return;
       }
