@@ -1,5 +1,6 @@
 import type { GateFinding } from "#shared/domain/gate";
 import type { GateDecision, GateHit } from "#shared/domain/gate-policy";
+import { printable } from "#shared/domain/printable";
 import type { Scan } from "#shared/domain/scan";
 
 /**
@@ -29,17 +30,12 @@ export function linkContextFromEnv(env: NodeJS.ProcessEnv, scanUrl?: string): Li
   return { ...(sourceBase ? { sourceBase } : {}), ...(scanUrl ? { scanUrl } : {}) };
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
 export function cell(text: string): string {
-  return text
-    .replace(CONTROLS, " ")
+  return printable(text, 200)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/([\\`*_[\]|])/g, "\\$1")
-    .slice(0, 200);
+    .replace(/([\\`*_[\]|])/g, "\\$1");
 }
 
 function location(f: GateFinding, links: LinkContext): string {

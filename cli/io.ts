@@ -1,3 +1,5 @@
+import { printable } from "#shared/domain/printable";
+
 /** Output and failure for commands, so tests can run them without a process. */
 export interface CliIo {
   /** One line to stdout, made terminal-safe (see `terminalSafe`). */
@@ -8,25 +10,13 @@ export interface CliIo {
   progress?(line: string): void;
 }
 
-// C0 and C1 controls, DEL, and the bidi overrides/isolates that reorder what a terminal shows
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * Report content (titles, keys, failure reasons) can carry terminal escapes and forged newlines;
- * every line the CLI prints goes through this: controls are shown as visible escapes (`\n`,
- * `\x1b`), never interpreted, so one call is always one line on screen.
+ * every line the CLI prints goes through `printable` whole (never cut): controls are shown as
+ * visible `\uXXXX` escapes, never interpreted, so one call is always one line on screen.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    if (c === "\n") return "\\n";
-    if (c === "\r") return "\\r";
-    if (c === "\t") return " ";
-    const code = c.charCodeAt(0);
-    return code > 0xff
-      ? `\\u${code.toString(16).padStart(4, "0")}`
-      : `\\x${code.toString(16).padStart(2, "0")}`;
-  });
+  return printable(text, Number.POSITIVE_INFINITY);
 }
 
 export const processIo: CliIo = {

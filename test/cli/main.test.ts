@@ -186,10 +186,11 @@ describe("runtime failures: one line naming the URL, exit 1, no stack trace", ()
 });
 
 describe("terminalSafe", () => {
-  it("shows escapes, forged newlines and bidi overrides instead of interpreting them", () => {
+  it("shows escapes, forged newlines and bidi overrides instead of interpreting them, and never cuts", () => {
     expect(terminalSafe("title\u001b[31mRED\u001b[0m\nFORGED: ok\r\u0007\u009b\u202e")).toBe(
-      "title\\x1b[31mRED\\x1b[0m\\nFORGED: ok\\r\\x07\\x9b\\u202e",
+      "title\\u001b[31mRED\\u001b[0m\\u000aFORGED: ok\\u000d\\u0007\\u009b\\u202e",
     );
-    expect(terminalSafe("plain ✓ text\twith tab")).toBe("plain ✓ text with tab");
+    expect(terminalSafe("plain ✓ text")).toBe("plain ✓ text");
+    expect(terminalSafe("x".repeat(100_000))).toHaveLength(100_000);
   });
 });
