@@ -1,6 +1,7 @@
 import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
+import { UploadCreated } from "#shared/api-contract";
 import { Scan } from "#shared/domain/scan";
 
 /** The HTTP API as the CLI and CI see it. */
@@ -9,26 +10,76 @@ export interface ApiTarget {
   token: string;
 }
 
-const UploadResponse = z.object({
-  scanId: z.string(),
-  upload: z.object({ url: z.string(), fields: z.record(z.string(), z.string()), maxBytes: z.number() }),
-});
+/** A failed call, in one line that names the method and URL. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
 
-export class ApiError extends Error {}
+function endpoint(api: ApiTarget, path: string): string {
+  return `${api.url.replace(/\/+$/, "")}${path}`;
+}
 
-async function call(api: ApiTarget, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${api.url.replace(/\/+$/, "")}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${api.token}`,
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
+function reasonOf(text: string): string {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (body && typeof body === "object" && "error" in body && typeof body.error === "string") {
+      const details = "details" in body && Array.isArray(body.details) ? body.details : [];
+      const first = details[0] as { path?: unknown; message?: unknown } | undefined;
+      return first
+        ? `${body.error}: ${String(first.path ?? "")} ${String(first.message ?? "")}`.trim()
+        : body.error;
+    }
+  } catch {
+    // not JSON: the text itself
+  }
+  return text.slice(0, 200);
+}
+
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+  const code = cause && "code" in cause ? String(cause.code) : undefined;
+  return code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+export async function call<S extends z.ZodType>(
+  api: ApiTarget,
+  method: string,
+  path: string,
+  schema: S,
+  body?: unknown,
+): Promise<z.output<S>> {
+  const url = endpoint(api, path);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${api.token}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    throw new ApiError(`cannot reach ${url}: ${networkReason(error)}`);
+  }
   const text = await response.text();
   if (!response.ok)
-    throw new ApiError(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
-  return text ? JSON.parse(text) : undefined;
+    throw new ApiError(`${method} ${url} answered ${response.status}: ${reasonOf(text)}`, response.status);
+  let value: unknown;
+  try {
+    value = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new ApiError(`${method} ${url} answered ${response.status} with a body that is not JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new ApiError(`${method} ${url} answered with an unexpected body (a different API version?)`);
+  return parsed.data;
 }
 
 export interface UploadOptions {
@@ -42,40 +93,72 @@ export interface UploadOptions {
   target?: string;
 }
 
+/** A file blob whose stream reports bytes as the request body is sent. */
+function withProgress(blob: Blob, onBytes: (sent: number, total: number) => void): Blob {
+  const total = blob.size;
+  class Counted extends Blob {
+    override stream(): ReadableStream<Uint8Array> {
+      let sent = 0;
+      return blob.stream().pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            sent += chunk.byteLength;
+            onBytes(sent, total);
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+    }
+  }
+  return new Counted([blob]);
+}
+
 /**
  * Step 1: ask the API for a scan and a presigned POST; step 2: POST the file straight to S3. The
  * file never passes through the API, and nothing waits on processing.
  */
-export async function uploadReport(api: ApiTarget, file: string, options: UploadOptions): Promise<string> {
-  const created = UploadResponse.parse(await call(api, "POST", "/v1/uploads", options));
+export async function uploadReport(
+  api: ApiTarget,
+  file: string,
+  options: UploadOptions,
+  onProgress?: (sent: number, total: number) => void,
+): Promise<string> {
   const blob = await openAsBlob(file);
+  const created = await call(api, "POST", "/v1/uploads", UploadCreated, options);
   if (blob.size > created.upload.maxBytes)
     throw new ApiError(
       `${file} is ${blob.size} bytes, above the ${created.upload.maxBytes} byte upload limit`,
     );
   const form = new FormData();
   for (const [k, v] of Object.entries(created.upload.fields)) form.append(k, v);
-  form.append("file", blob, basename(file));
-  const response = await fetch(created.upload.url, { method: "POST", body: form });
+  form.append("file", onProgress ? withProgress(blob, onProgress) : blob, basename(file));
+  let response: Response;
+  try {
+    response = await fetch(created.upload.url, { method: "POST", body: form });
+  } catch (error) {
+    throw new ApiError(`cannot reach ${created.upload.url}: ${networkReason(error)}`);
+  }
   if (!response.ok)
     throw new ApiError(
-      `upload to storage failed with ${response.status}: ${(await response.text()).slice(0, 500)}`,
+      `upload to ${created.upload.url} failed with ${response.status}: ${(await response.text()).slice(0, 200)}`,
     );
   return created.scanId;
 }
 
 export async function getScanStatus(api: ApiTarget, scanId: string): Promise<Scan> {
-  return Scan.parse(await call(api, "GET", `/v1/scans/${encodeURIComponent(scanId)}`));
+  return call(api, "GET", `/v1/scans/${encodeURIComponent(scanId)}`, Scan);
 }
 
-/** Polls until the scan is processed or failed, reporting each status change. */
+/** Polls until the scan is processed or failed, reporting each status change and each poll. */
 export async function waitForScan(
   api: ApiTarget,
   scanId: string,
   onStatus: (scan: Scan) => void,
   timeoutMs = 15 * 60_000,
+  onPoll?: (scan: Scan, elapsedMs: number) => void,
 ): Promise<Scan> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   let last = "";
   let delay = 200;
   for (;;) {
@@ -84,14 +167,11 @@ export async function waitForScan(
       last = scan.status;
       onStatus(scan);
     }
+    onPoll?.(scan, Date.now() - started);
     if (scan.status === "processed" || scan.status === "failed") return scan;
     if (Date.now() > deadline)
       throw new ApiError(`scan ${scanId} is still ${scan.status} after ${Math.round(timeoutMs / 1000)}s`);
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(2000, delay * 1.5);
   }
-}
-
-export async function apiGet(api: ApiTarget, path: string): Promise<unknown> {
-  return call(api, "GET", path);
 }

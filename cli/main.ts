@@ -1,224 +1,466 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { CliError, processIo } from "./io.ts";
+import { ApiError } from "./api-client.ts";
+import { CliError, type CliIo, exitWhenDrained, processIo } from "./io.ts";
 
-const HELP = `aspm: application security posture management
+/**
+ * The `aspm` command. Every command and subcommand is one row of COMMANDS: its usage, its
+ * options, and what it runs. `--help` anywhere prints the usage and runs nothing; a usage error is
+ * one line and exit 2; a runtime failure is one line naming the URL or file and exit 1; a blocked
+ * gate is exit 3. Stack traces only with ASPM_DEBUG=1.
+ */
 
-Usage:
-  aspm upload FILE --app APP [--tool T] [--format F] [--branch B] [--commit SHA] [--commit-time ISO]
-                   [--target T] [--repo R] [--wait]      upload a scanner report (ASPM_API_URL, ASPM_API_TOKEN)
-  aspm status SCAN_ID [--json]                          a scan's status and counts
-  aspm parse FILE [--format F] [--json]                 parse a report locally (no AWS)
-  aspm formats                                          the report formats aspm reads
-  aspm correlate --app APP FILE... [--json] [--context apps.yaml] [--intel DIR]
-                                                        correlate (and score) reports in memory
-  aspm dev [--memory] [--port N]                        run the local stack (npm start)
-  aspm run ticket-sync|posture|digest|intel             run a job against the running local stack
-  aspm exceptions request (--finding ID --app A | --cve CVE | --rule R --app A) --reason TEXT
-                   --requester WHO [--days N | --expires DATE]
-  aspm exceptions approve|reject ID --by WHO [--note TEXT]
-  aspm exceptions list [--state requested,active,…] [--json]
-                                                        risk exceptions on the running local stack
-  aspm dlq list|replay [--queue normalize|correlate] [--scan ID] [--stack NAME] [--json]
-                                                        dead-letter queues of aspm dev, or of a deployed stack
-  aspm demo                                             the end-to-end demo (npm run demo)
-  aspm bench                                            performance benchmarks (npm run bench)
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type Values = Record<string, string | boolean | undefined>;
 
-Exit codes: 0 ok, 1 failure, 2 bad input or usage.`;
+interface Command {
+  /** Usage lines: the first is the synopsis. */
+  usage: string[];
+  options?: Options;
+  /** Positional arguments: how many are required, and how many are allowed. */
+  args?: [min: number, max: number];
+  run?: (io: CliIo, values: Values, positionals: string[]) => Promise<void>;
+  subcommands?: Record<string, Command>;
+}
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  const io = processIo;
-  const parse = (options: NonNullable<ParseArgsConfig["options"]>) =>
-    parseArgs({ args: rest, options, allowPositionals: true, strict: true });
-  switch (command) {
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      io.out(HELP);
-      return;
-    case "parse": {
-      const { values, positionals } = parse({ format: { type: "string" }, json: { type: "boolean" } });
-      const file = positionals[0];
-      if (!file) throw new CliError("usage: aspm parse FILE [--format F] [--json]", 2);
-      const { parseCommand } = await import("./commands/parse.ts");
-      parseCommand(io, file, {
-        format: values.format as string | undefined,
-        json: values.json as boolean | undefined,
+const API_OPTIONS: Options = { api: { type: "string" }, token: { type: "string" } };
+const API_USAGE =
+  "  --api URL --token T    the API (default ASPM_API_URL / ASPM_API_TOKEN, or the local `aspm dev`)";
+
+const str = (v: Values, k: string): string | undefined => (typeof v[k] === "string" ? v[k] : undefined);
+const flag = (v: Values, k: string): boolean => v[k] === true;
+const pick = (v: Values, keys: string[]): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const value = str(v, k);
+    if (value !== undefined) out[k] = value;
+  }
+  return out;
+};
+
+const FINDING_FILTERS: Record<string, string> = {
+  app: "app",
+  team: "team",
+  status: "status",
+  severity: "severity",
+  priority: "priority",
+  category: "category",
+  tool: "tool",
+  cve: "cve",
+  "due-before": "dueBefore",
+  text: "text",
+};
+
+const COMMANDS: Record<string, Command> = {
+  upload: {
+    usage: [
+      "aspm upload FILE --app APP [--branch B] [--commit SHA] [--commit-time ISO] [--tool T] [--format F]",
+      "                 [--target T] [--repo R] [--wait] [--gate [--policy aspm-policy.yaml]]",
+      "Validates the report here, uploads it to a presigned URL (progress bar for large files), and with",
+      "--wait follows the scan through its stages. --gate (implies --wait) applies the policy to a",
+      "pull-request scan, prints a Markdown summary (also to $GITHUB_STEP_SUMMARY) and exits 3 if it blocks.",
+      API_USAGE,
+    ],
+    options: {
+      ...API_OPTIONS,
+      app: { type: "string" },
+      tool: { type: "string" },
+      format: { type: "string" },
+      branch: { type: "string" },
+      commit: { type: "string" },
+      "commit-time": { type: "string" },
+      target: { type: "string" },
+      repo: { type: "string" },
+      wait: { type: "boolean" },
+      gate: { type: "boolean" },
+      policy: { type: "string" },
+    },
+    args: [1, 1],
+    run: async (io, v, [file]) => {
+      const app = str(v, "app");
+      if (!app || !file) throw new CliError("aspm upload needs FILE and --app APP", 2);
+      const { uploadCommand } = await import("./commands/upload.ts");
+      const commitTime = str(v, "commit-time");
+      await uploadCommand(io, file, {
+        app,
+        ...pick(v, ["tool", "format", "branch", "commit", "target", "repo", "api", "token", "policy"]),
+        ...(commitTime ? { commitTime } : {}),
+        wait: flag(v, "wait"),
+        gate: flag(v, "gate"),
       });
-      return;
-    }
-    case "formats": {
+    },
+  },
+  status: {
+    usage: [
+      "aspm status SCAN_ID [--json] [--policy FILE]",
+      "A scan's status, stage, failure reason, counts and gate; --json prints the scan document.",
+      API_USAGE,
+    ],
+    options: { ...API_OPTIONS, json: { type: "boolean" }, policy: { type: "string" } },
+    args: [1, 1],
+    run: async (io, v, [scanId]) => {
+      const { statusCommand } = await import("./commands/upload.ts");
+      await statusCommand(io, scanId ?? "", {
+        ...pick(v, ["api", "token", "policy"]),
+        json: flag(v, "json"),
+      });
+    },
+  },
+  findings: {
+    usage: [
+      "aspm findings [APP:ID] [--app A] [--team T] [--status open,resolved] [--severity critical,high]",
+      "              [--priority P1,P2] [--category sca,secret] [--tool T] [--cve CVE] [--kev]",
+      "              [--due-before DATE] [--text WORDS] [--limit N] [--all] [--json]",
+      "Queries findings; with APP:ID shows one finding with its sources, score factors and history.",
+      API_USAGE,
+    ],
+    options: {
+      ...API_OPTIONS,
+      ...Object.fromEntries(Object.keys(FINDING_FILTERS).map((k) => [k, { type: "string" as const }])),
+      kev: { type: "boolean" },
+      limit: { type: "string" },
+      all: { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    args: [0, 1],
+    run: async (io, v, [ref]) => {
+      const { findingsCommand } = await import("./commands/findings.ts");
+      const filters: Record<string, string | undefined> = {};
+      for (const [flagName, param] of Object.entries(FINDING_FILTERS)) filters[param] = str(v, flagName);
+      if (flag(v, "kev")) filters.kev = "true";
+      await findingsCommand(io, ref, {
+        ...pick(v, ["api", "token", "limit"]),
+        json: flag(v, "json"),
+        all: flag(v, "all"),
+        filters,
+      });
+    },
+  },
+  triage: {
+    usage: [
+      "aspm triage APP:ID (--false-positive | --mitigated | --reopen) [--owner TEAM] --reason TEXT [--json]",
+      "A person's triage, recorded with who, why and when. A false positive or mitigated finding stays",
+      "closed across re-scans until its content changes; --owner overrides the owning team.",
+      API_USAGE,
+    ],
+    options: {
+      ...API_OPTIONS,
+      "false-positive": { type: "boolean" },
+      mitigated: { type: "boolean" },
+      reopen: { type: "boolean" },
+      owner: { type: "string" },
+      reason: { type: "string" },
+      json: { type: "boolean" },
+    },
+    args: [1, 1],
+    run: async (io, v, [ref]) => {
+      const { triageCommand } = await import("./commands/findings.ts");
+      await triageCommand(io, ref ?? "", {
+        ...pick(v, ["api", "token", "owner", "reason"]),
+        falsePositive: flag(v, "false-positive"),
+        mitigated: flag(v, "mitigated"),
+        reopen: flag(v, "reopen"),
+        json: flag(v, "json"),
+      });
+    },
+  },
+  exceptions: {
+    usage: [
+      "aspm exceptions request|approve|reject|list|show …",
+      "Risk exceptions, approved by someone other than the requester (the token's subject acts).",
+    ],
+    subcommands: Object.fromEntries(
+      (
+        [
+          [
+            "request",
+            [
+              "aspm exceptions request (--finding APP:ID | --cve CVE | --rule RULE --app APP) --reason TEXT",
+              "                        [--days N | --expires DATE] [--json]",
+            ],
+            0,
+          ],
+          ["approve", ["aspm exceptions approve ID [--note TEXT] [--json]"], 1],
+          ["reject", ["aspm exceptions reject ID [--note TEXT] [--json]"], 1],
+          [
+            "list",
+            ["aspm exceptions list [--state requested,approved,active,review,rejected,expired] [--json]"],
+            0,
+          ],
+          ["show", ["aspm exceptions show ID [--json]"], 1],
+        ] as const
+      ).map(([action, usage, count]): [string, Command] => [
+        action,
+        {
+          usage: [...usage, API_USAGE],
+          options: {
+            ...API_OPTIONS,
+            finding: { type: "string" },
+            cve: { type: "string" },
+            rule: { type: "string" },
+            app: { type: "string" },
+            reason: { type: "string" },
+            note: { type: "string" },
+            expires: { type: "string" },
+            days: { type: "string" },
+            state: { type: "string" },
+            json: { type: "boolean" },
+          },
+          args: [count, count],
+          run: async (io, v, [id]) => {
+            const { exceptionsCommand } = await import("./commands/exceptions.ts");
+            await exceptionsCommand(io, action, id, {
+              ...pick(v, [
+                "api",
+                "token",
+                "finding",
+                "cve",
+                "rule",
+                "app",
+                "reason",
+                "note",
+                "expires",
+                "days",
+                "state",
+              ]),
+              json: flag(v, "json"),
+            });
+          },
+        },
+      ]),
+    ),
+  },
+  token: {
+    usage: [
+      "aspm token create|list|revoke …",
+      "API tokens (admin): scoped, optionally expiring, revocable at once.",
+    ],
+    subcommands: Object.fromEntries(
+      (
+        [
+          [
+            "create",
+            [
+              "aspm token create --subject WHO --scope SCOPE [--days N | --expires DATE] [--json]",
+              "SCOPE: upload:APP-GLOB (CI), read:TEAM, triage:TEAM (TEAM may be *), or admin.",
+            ],
+            0,
+          ],
+          ["list", ["aspm token list [--json]"], 0],
+          ["revoke", ["aspm token revoke ID"], 1],
+        ] as const
+      ).map(([action, usage, count]): [string, Command] => [
+        action,
+        {
+          usage: [...usage, API_USAGE],
+          options: {
+            ...API_OPTIONS,
+            subject: { type: "string" },
+            scope: { type: "string" },
+            expires: { type: "string" },
+            days: { type: "string" },
+            json: { type: "boolean" },
+          },
+          args: [count, count],
+          run: async (io, v, [id]) => {
+            const { tokenCommand } = await import("./commands/token.ts");
+            await tokenCommand(io, action, id, {
+              ...pick(v, ["api", "token", "subject", "scope", "expires", "days"]),
+              json: flag(v, "json"),
+            });
+          },
+        },
+      ]),
+    ),
+  },
+  parse: {
+    usage: [
+      "aspm parse FILE [--format F] [--json]",
+      "Parses a report here (no AWS) and summarises it, or prints it as JSON.",
+    ],
+    options: { format: { type: "string" }, json: { type: "boolean" } },
+    args: [1, 1],
+    run: async (io, v, [file]) => {
+      const { parseCommand } = await import("./commands/parse.ts");
+      parseCommand(io, file ?? "", { ...pick(v, ["format"]), json: flag(v, "json") });
+    },
+  },
+  formats: {
+    usage: ["aspm formats", "The report formats aspm reads."],
+    args: [0, 0],
+    run: async (io) => {
       const { formatsCommand } = await import("./commands/parse.ts");
       formatsCommand(io);
-      return;
-    }
-    case "correlate": {
-      const { values, positionals } = parse({
-        app: { type: "string" },
-        json: { type: "boolean" },
-        context: { type: "string" },
-        intel: { type: "string" },
-        format: { type: "string" },
-      });
-      if (!values.app) throw new CliError("usage: aspm correlate --app APP FILE... [--json]", 2);
+    },
+  },
+  correlate: {
+    usage: [
+      "aspm correlate --app APP FILE... [--json] [--context apps.yaml] [--intel DIR] [--format F]",
+      "Parses, correlates and scores reports in memory (no AWS).",
+    ],
+    options: {
+      app: { type: "string" },
+      json: { type: "boolean" },
+      context: { type: "string" },
+      intel: { type: "string" },
+      format: { type: "string" },
+    },
+    args: [1, 1000],
+    run: async (io, v, files) => {
+      const app = str(v, "app");
+      if (!app) throw new CliError("aspm correlate needs --app APP", 2);
       const { correlateCommand } = await import("./commands/correlate.ts");
-      await correlateCommand(io, positionals, {
-        app: String(values.app),
-        json: values.json as boolean | undefined,
-        context: values.context as string | undefined,
-        intel: values.intel as string | undefined,
-        format: values.format as string | undefined,
+      await correlateCommand(io, files, {
+        app,
+        json: flag(v, "json"),
+        context: str(v, "context"),
+        intel: str(v, "intel"),
+        format: str(v, "format"),
       });
-      return;
-    }
-    case "upload": {
-      const { values, positionals } = parse({
-        app: { type: "string" },
-        tool: { type: "string" },
-        format: { type: "string" },
-        branch: { type: "string" },
-        commit: { type: "string" },
-        "commit-time": { type: "string" },
-        target: { type: "string" },
-        repo: { type: "string" },
-        wait: { type: "boolean" },
-        api: { type: "string" },
-        token: { type: "string" },
-      });
-      const file = positionals[0];
-      if (!file || !values.app) throw new CliError("usage: aspm upload FILE --app APP [--wait]", 2);
-      const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
-      const { uploadCommand } = await import("./commands/upload.ts");
-      await uploadCommand(io, file, {
-        app: String(values.app),
-        ...(str("tool") ? { tool: str("tool") } : {}),
-        ...(str("format") ? { format: str("format") } : {}),
-        ...(str("branch") ? { branch: str("branch") } : {}),
-        ...(str("commit") ? { commit: str("commit") } : {}),
-        ...(str("commit-time") ? { commitTime: str("commit-time") } : {}),
-        ...(str("target") ? { target: str("target") } : {}),
-        ...(str("repo") ? { repo: str("repo") } : {}),
-        ...(str("api") ? { api: str("api") } : {}),
-        ...(str("token") ? { token: str("token") } : {}),
-        wait: values.wait === true,
-      });
-      return;
-    }
-    case "status": {
-      const { values, positionals } = parse({
-        json: { type: "boolean" },
-        api: { type: "string" },
-        token: { type: "string" },
-      });
-      if (!positionals[0]) throw new CliError("usage: aspm status SCAN_ID", 2);
-      const { statusCommand } = await import("./commands/upload.ts");
-      await statusCommand(io, positionals[0], {
-        json: values.json === true,
-        ...(typeof values.api === "string" ? { api: values.api } : {}),
-        ...(typeof values.token === "string" ? { token: values.token } : {}),
-      });
-      return;
-    }
-    case "dev": {
-      const { values } = parse({ memory: { type: "boolean" }, port: { type: "string" } });
+    },
+  },
+  dev: {
+    usage: [
+      "aspm dev [--memory] [--port N]",
+      "The local stack until Ctrl-C: API on http://127.0.0.1:3780, data and the admin token in .aspm/.",
+    ],
+    options: { memory: { type: "boolean" }, port: { type: "string" } },
+    args: [0, 0],
+    run: async (io, v) => {
+      const port = str(v, "port");
+      if (port !== undefined && !/^\d{1,5}$/.test(port))
+        throw new CliError(`--port ${port} is not a port number`, 2);
       const { devCommand } = await import("./commands/dev.ts");
-      await devCommand(io, {
-        memory: values.memory === true,
-        ...(values.port ? { port: Number(values.port) } : {}),
-      });
-      return;
-    }
-    case "run": {
-      if (!rest[0]) throw new CliError("usage: aspm run ticket-sync|posture|digest|intel", 2);
+      await devCommand(io, { memory: flag(v, "memory"), ...(port ? { port: Number(port) } : {}) });
+    },
+  },
+  run: {
+    usage: [
+      "aspm run ticket-sync|posture|digest|intel",
+      "Runs a scheduled job now, against the `aspm dev` running here.",
+    ],
+    args: [1, 1],
+    run: async (io, _v, [job]) => {
       const { runCommand } = await import("./commands/dev.ts");
-      await runCommand(io, rest[0]);
-      return;
-    }
-    case "exceptions": {
-      const [action, ...args] = rest;
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          finding: { type: "string" },
-          cve: { type: "string" },
-          rule: { type: "string" },
-          app: { type: "string" },
-          reason: { type: "string" },
-          requester: { type: "string" },
-          by: { type: "string" },
-          note: { type: "string" },
-          expires: { type: "string" },
-          days: { type: "string" },
-          state: { type: "string" },
-          json: { type: "boolean" },
-        },
-      });
-      const { exceptionsCommand } = await import("./commands/exceptions.ts");
-      const str = (k: keyof typeof values) =>
-        typeof values[k] === "string" ? (values[k] as string) : undefined;
-      await exceptionsCommand(io, action, positionals[0], {
-        finding: str("finding"),
-        cve: str("cve"),
-        rule: str("rule"),
-        app: str("app"),
-        reason: str("reason"),
-        requester: str("requester"),
-        by: str("by"),
-        note: str("note"),
-        expires: str("expires"),
-        days: str("days"),
-        state: str("state"),
-        json: values.json === true,
-      });
-      return;
-    }
-    case "dlq": {
-      const [action, ...args] = rest;
-      const { values } = parseArgs({
-        args,
-        strict: true,
-        options: {
-          queue: { type: "string" },
-          scan: { type: "string" },
-          stack: { type: "string" },
-          json: { type: "boolean" },
-        },
-      });
+      await runCommand(io, job ?? "");
+    },
+  },
+  dlq: {
+    usage: [
+      "aspm dlq list|replay [--queue normalize|correlate] [--scan ID] [--stack NAME] [--json]",
+      "Dead-letter queues of the `aspm dev` running here, or of a deployed stack (--stack, AWS credentials).",
+      "replay is idempotent: a replayed message for a processed scan changes nothing.",
+    ],
+    options: {
+      queue: { type: "string" },
+      scan: { type: "string" },
+      stack: { type: "string" },
+      json: { type: "boolean" },
+    },
+    args: [1, 1],
+    run: async (io, v, [action]) => {
       const { dlqCommand } = await import("./commands/dlq.ts");
-      await dlqCommand(io, action, {
-        ...(values.queue ? { queue: values.queue } : {}),
-        ...(values.scan ? { scan: values.scan } : {}),
-        ...(values.stack ? { stack: values.stack } : {}),
-        json: values.json === true,
-      });
-      return;
-    }
-    case "demo": {
+      await dlqCommand(io, action, { ...pick(v, ["queue", "scan", "stack"]), json: flag(v, "json") });
+    },
+  },
+  demo: {
+    usage: ["aspm demo", "The whole pipeline on a throwaway local stack, then a summary (npm run demo)."],
+    args: [0, 0],
+    run: async (io) => {
       const { demoCommand } = await import("./commands/demo.ts");
       await demoCommand(io);
-      return;
-    }
-    case "bench": {
+    },
+  },
+  bench: {
+    usage: [
+      "aspm bench [MEASURE...] [--measure NAME]",
+      "The performance budgets as BENCH lines (npm run bench).",
+    ],
+    options: { measure: { type: "string" } },
+    args: [0, 100],
+    run: async (io, v, names) => {
       const { benchCommand } = await import("./bench/bench.ts");
-      await benchCommand(io, rest);
-      return;
-    }
-    default:
-      throw new CliError(`unknown command ${command}\n\n${HELP}`, 2);
+      const measure = str(v, "measure");
+      await benchCommand(io, [...names, ...(measure ? ["--measure", measure] : [])]);
+    },
+  },
+};
+
+const HELP = [
+  "aspm: application security posture management",
+  "",
+  "Usage:",
+  ...Object.values(COMMANDS).map((c) => `  ${c.usage[0]}`),
+  "",
+  "`aspm COMMAND --help` for a command's options.",
+  "Exit codes: 0 ok, 1 failure, 2 bad input or usage, 3 gate blocked.",
+];
+
+function printUsage(io: CliIo, lines: readonly string[]): void {
+  for (const line of lines) io.out(line);
+}
+
+function usageError(path: string, message: string): CliError {
+  return new CliError(`${path}: ${message} (see ${path} --help)`, 2);
+}
+
+async function main(io: CliIo, argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h")
+    return printUsage(io, HELP);
+  let command = COMMANDS[name];
+  let path = `aspm ${name}`;
+  let args = rest;
+  if (!command) throw new CliError(`aspm: unknown command ${name} (see aspm --help)`, 2);
+  if (command.subcommands) {
+    const [sub, ...subArgs] = args;
+    if (sub === undefined || sub === "--help" || sub === "-h") return printUsage(io, command.usage);
+    const next = command.subcommands[sub];
+    if (!next) throw usageError(path, `unknown subcommand ${sub}`);
+    command = next;
+    path = `${path} ${sub}`;
+    args = subArgs;
+  }
+  // --help wins over everything else on the line, and runs nothing
+  if (args.includes("--help") || args.includes("-h")) return printUsage(io, command.usage);
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options: command.options ?? {}, allowPositionals: true, strict: true }) as {
+      values: Values;
+      positionals: string[];
+    };
+  } catch (error) {
+    // node's messages add a hint about `--` that does not help here: keep the first sentence
+    throw usageError(path, (error as Error).message.split(/\.\s|\n/)[0] ?? "invalid arguments");
+  }
+  const [min, max] = command.args ?? [0, 0];
+  if (parsed.positionals.length < min)
+    throw usageError(path, `missing argument (usage: ${command.usage[0]})`);
+  if (parsed.positionals.length > max)
+    throw usageError(path, `unexpected argument ${parsed.positionals[max]}`);
+  await command.run?.(io, parsed.values, parsed.positionals);
+}
+
+/** One line for any failure; the exit code says what kind. */
+export function failureOf(error: unknown): { message: string; code: number } {
+  if (error instanceof CliError) return { message: error.message, code: error.exitCode };
+  if (error instanceof ApiError) return { message: error.message, code: 1 };
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  return { message: `aspm: ${message}`, code: 1 };
+}
+
+export async function runCli(io: CliIo, argv: string[]): Promise<number> {
+  try {
+    await main(io, argv);
+    return 0;
+  } catch (error) {
+    const { message, code } = failureOf(error);
+    io.err(message);
+    if (process.env.ASPM_DEBUG === "1" && error instanceof Error && error.stack)
+      for (const line of error.stack.split("\n")) io.err(line);
+    return code;
   }
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    if (error instanceof CliError) {
-      processIo.err(error.message);
-      process.exit(error.exitCode);
-    }
-    processIo.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
-  },
-);
+if (process.argv[1] && /bin\.mjs$|main\.ts$/.test(process.argv[1])) {
+  await exitWhenDrained(await runCli(processIo, process.argv.slice(2)));
+}

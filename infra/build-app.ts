@@ -6,8 +6,6 @@ export const STACK_NAME = "AspmStack";
 
 /** Context keys the app reads (`cdk synth -c key=value`). */
 export const CONTEXT = {
-  /** Hex SHA-256 of the API token, instead of the `ApiTokenSha256` deploy parameter. */
-  apiTokenSha256: "aspm:apiTokenSha256",
   /** "false" for throwaway dev stacks: table, buckets and salt are deleted with the stack. */
   retainData: "aspm:retainData",
 } as const;
@@ -29,12 +27,9 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Aspm
     ...(options.outdir ? { outdir: options.outdir } : {}),
     ...(options.context ? { context: options.context } : {}),
   });
-  const token = app.node.tryGetContext(CONTEXT.apiTokenSha256) as string | undefined;
-  if (token !== undefined && !/^[0-9a-f]{64}$/.test(token))
-    throw new Error(`${CONTEXT.apiTokenSha256} must be 64 lowercase hex characters (a SHA-256)`);
   const retainData = String(app.node.tryGetContext(CONTEXT.retainData) ?? "true") !== "false";
 
-  const stack = new AspmStack(app, STACK_NAME, { apiTokenSha256: token, retainData });
+  const stack = new AspmStack(app, STACK_NAME, { retainData });
   addNagChecks(app);
   return { app, stack };
 }

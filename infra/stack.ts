@@ -13,8 +13,6 @@ export interface AspmStackProps extends StackProps {
    * @default true
    */
   readonly retainData?: boolean;
-  /** Hex SHA-256 of the API token; the `ApiTokenSha256` parameter is used when absent. */
-  readonly apiTokenSha256?: string;
   /** Upload size cap for the API's presigned POST and normalize's re-check. @default the code's 256 MiB */
   readonly maxUploadBytes?: number;
   /** Findings cap a report, for normalize. @default the code's 1,000,000 */
@@ -51,7 +49,6 @@ export class AspmStack extends Stack {
     this.api = new Api(this, "Api", {
       table,
       bucket,
-      apiTokenSha256: props.apiTokenSha256,
       maxUploadBytes: props.maxUploadBytes,
       trackedBranches: props.trackedBranches,
     });

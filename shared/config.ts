@@ -9,7 +9,8 @@ export const ENV = {
   bucketName: "ASPM_BUCKET_NAME",
   correlateQueueUrl: "ASPM_CORRELATE_QUEUE_URL",
   eventBusName: "ASPM_EVENT_BUS_NAME",
-  apiTokenSha256: "ASPM_API_TOKEN_SHA256",
+  /** Name or ARN of the Secrets Manager secret holding the bootstrap admin token (not the token). */
+  adminTokenSecret: "ASPM_ADMIN_TOKEN_SECRET",
   secretSalt: "ASPM_SECRET_SALT",
   maxUploadBytes: "ASPM_MAX_UPLOAD_BYTES",
   maxFindings: "ASPM_MAX_FINDINGS",

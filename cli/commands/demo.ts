@@ -1,7 +1,8 @@
 import { readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { apiGet, uploadReport, waitForScan } from "../api-client.ts";
+import { FindingPage } from "#shared/api-contract";
+import { call, uploadReport, waitForScan } from "../api-client.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { startStack } from "./dev.ts";
 
@@ -60,10 +61,8 @@ export async function demoCommand(io: CliIo): Promise<void> {
     const byPriority: Record<string, number> = {};
     const apps = new Set(results.map((s) => s.appId));
     for (const app of apps) {
-      const page = (await apiGet(api, `/v1/apps/${app}/findings`)) as {
-        findings: Array<{ severity: string; status: string; score?: { priority: string } }>;
-      };
-      for (const f of page.findings.filter((x) => x.status === "open")) {
+      const page = await call(api, "GET", `/v1/apps/${app}/findings?status=open&limit=500`, FindingPage);
+      for (const f of page.findings) {
         bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
         if (f.score) byPriority[f.score.priority] = (byPriority[f.score.priority] ?? 0) + 1;
       }

@@ -1,26 +1,10 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { z } from "zod";
+import { LOCAL_DIR, readStackFile, STACK_FILE, type StackFile } from "../api-target.ts";
 import { CliError, type CliIo } from "../io.ts";
+import { ADMIN_TOKEN_FILE } from "../local/admin-token.ts";
 import { JAVA_MISSING, javaAvailable } from "../local/dynamodb-local.ts";
 import type { LocalStack } from "../local/stack.ts";
-
-const STACK_FILE = ".aspm/stack.json";
-const StackFile = z.object({
-  apiUrl: z.string(),
-  apiToken: z.string(),
-  env: z.record(z.string(), z.string()),
-  pid: z.number(),
-  queues: z
-    .object({
-      normalize: z.string(),
-      normalizeDlq: z.string(),
-      correlate: z.string(),
-      correlateDlq: z.string(),
-    })
-    .optional(),
-});
-export type StackFile = z.infer<typeof StackFile>;
 
 export async function startStack(options: {
   memory?: boolean;
@@ -48,28 +32,16 @@ export async function devCommand(io: CliIo, options: { memory?: boolean; port?: 
     log: (l) => io.err(l),
     env,
   });
-  mkdirSync(".aspm", { recursive: true });
-  writeFileSync(
-    STACK_FILE,
-    JSON.stringify(
-      {
-        apiUrl: stack.apiUrl,
-        apiToken: stack.apiToken,
-        env: stack.env,
-        pid: process.pid,
-        queues: stack.queues,
-      } satisfies StackFile,
-      null,
-      2,
-    ),
-  );
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  const file: StackFile = { apiUrl: stack.apiUrl, env: stack.env, pid: process.pid, queues: stack.queues };
+  writeFileSync(STACK_FILE, JSON.stringify(file, null, 2), { mode: 0o600 });
   io.out(`aspm local stack is up${options.memory ? " (in memory)" : " (data in .aspm/)"}`);
   io.out(`  API:     ${stack.apiUrl}`);
-  io.out(`  token:   ${stack.apiToken}`);
-  io.out(`  outbox:  ${stack.outboxDir}`);
   io.out(
-    `Upload:  ASPM_API_URL=${stack.apiUrl} ASPM_API_TOKEN=${stack.apiToken} npx aspm upload report.sarif --app my-app --wait`,
+    `  token:   admin token in ${join(LOCAL_DIR, ADMIN_TOKEN_FILE)} (mode 0600; the CLI reads it there)`,
   );
+  io.out(`  outbox:  ${stack.outboxDir}`);
+  io.out("Upload:  npx aspm upload report.sarif --app my-app --wait");
   io.out("Jobs:    npx aspm run ticket-sync|posture|digest|intel     Stop: Ctrl-C");
   await new Promise<void>((resolveStop) => {
     let stopping = false;
@@ -95,12 +67,12 @@ export async function devCommand(io: CliIo, options: { memory?: boolean; port?: 
  * table are in .aspm/stack.json), so commands act on the local stack's data.
  */
 export function attachToLocalStack(): StackFile {
-  let file: StackFile;
-  try {
-    file = StackFile.parse(JSON.parse(readFileSync(join(process.cwd(), STACK_FILE), "utf8")));
-  } catch {
-    throw new CliError("no local stack is running here: start one with `npm start` (aspm dev) first", 1);
-  }
+  const file = readStackFile();
+  if (!file)
+    throw new CliError(
+      `no local stack is running here (no ${STACK_FILE}): start one with \`npm start\` (aspm dev) first`,
+      1,
+    );
   Object.assign(process.env, file.env);
   return file;
 }

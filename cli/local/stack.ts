@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,12 +13,14 @@ import S3rver from "s3rver";
 import { ENV } from "#shared/config";
 import { printable } from "#shared/domain/printable";
 import { type CorrelateMessage, JOBS, type JobName, rawUploadCreatedPattern } from "#shared/events";
+import { adminTokenOf } from "./admin-token.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION, LocalEventBus } from "./event-bus.ts";
 import { serveHttpApi } from "./http-api.ts";
 import { freePort } from "./ports.ts";
 import { pollQueue, type QueuePoller } from "./queue-poller.ts";
 import { startSchedules } from "./schedules.ts";
+import { serveSecrets } from "./secrets-manager.ts";
 import { createTable } from "./table.ts";
 
 /**
@@ -46,7 +47,7 @@ export interface LocalStackOptions {
   visibilityTimeoutSeconds?: number;
   /** Run the scheduled jobs on timers (aspm dev); tests and the demo run jobs on demand. */
   schedules?: boolean;
-  /** The API token; a random one is made when absent. */
+  /** The bootstrap admin token; when absent, the one kept in `<dataDir>/admin-token` (made once, mode 0600). */
   apiToken?: string;
   /** Extra environment for the handlers (Jira, Slack, context file, …). */
   env?: Record<string, string>;
@@ -59,6 +60,7 @@ export interface StackPorts {
   sqs: number;
   bus: number;
   api: number;
+  secrets: number;
 }
 
 export interface LocalStack {
@@ -77,6 +79,7 @@ export interface LocalStack {
 
 const BUCKET = "aspm-local";
 const MAX_RECEIVES = 3;
+const LOCAL_ADMIN_SECRET = "aspm-local/admin-token";
 const TABLE = "aspm-local";
 
 async function createQueueWithDlq(
@@ -167,7 +170,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const busEndpoint = await bus.listen(options.ports?.bus ?? 0);
     stops.push(() => bus.close());
 
-    const apiToken = options.apiToken ?? randomBytes(24).toString("base64url");
+    const apiToken = options.apiToken ?? adminTokenOf(dataDir);
+    // the admin token reaches the API handler the way it does on AWS: a secret it reads at run time
+    const secrets = await serveSecrets(new Map([[LOCAL_ADMIN_SECRET, apiToken]]), options.ports?.secrets);
+    stops.push(secrets.close);
     // s3rver only accepts its own fixed key pair; the other stand-ins accept any
     const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials });
@@ -197,13 +203,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
       AWS_ENDPOINT_URL_SESV2: "http://127.0.0.1:9",
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       POWERTOOLS_METRICS_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
       [ENV.tableName]: TABLE,
       [ENV.bucketName]: BUCKET,
       [ENV.correlateQueueUrl]: correlateQueue.url,
       [ENV.eventBusName]: "aspm",
-      [ENV.apiTokenSha256]: createHash("sha256").update(apiToken).digest("hex"),
+      [ENV.adminTokenSecret]: LOCAL_ADMIN_SECRET,
       [ENV.secretSalt]: process.env[ENV.secretSalt] ?? "local-development-salt",
       [ENV.outboxDir]: outboxDir,
       [ENV.maxReceiveCount]: String(MAX_RECEIVES),
@@ -348,6 +355,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sqs: sqsPort,
         bus: Number(new URL(busEndpoint).port),
         api: Number(new URL(server.url).port),
+        secrets: Number(new URL(secrets.endpoint).port),
       },
       apiUrl: server.url,
       apiToken,

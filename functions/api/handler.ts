@@ -1,53 +1,53 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { documentClient } from "#shared/aws/dynamodb";
 import { s3 } from "#shared/aws/s3";
-import { maxUploadBytes, requireEnv, trackedBranches } from "#shared/config";
+import { maxUploadBytes, optionalEnv, requireEnv, trackedBranches } from "#shared/config";
 import { observability } from "#shared/observability";
 import { once } from "#shared/once";
-import { authenticate } from "./auth.ts";
-import { HttpError, json } from "./http.ts";
-import { type ApiDeps, dispatch } from "./routes.ts";
+import type { ApiDeps } from "./route.ts";
+import { buildRouter, errorResponse } from "./router.ts";
+import { ROUTES } from "./routes.ts";
 
 const { logger } = observability("api");
 
+/** The bootstrap admin token is read from Secrets Manager at run time and cached for 5 minutes. */
+const ADMIN_TOKEN_MAX_AGE_SECONDS = 300;
+
 function defaultDeps(): ApiDeps {
-  const env = requireEnv(["tableName", "bucketName", "apiTokenSha256"]);
+  const env = requireEnv(["tableName", "bucketName"]);
+  const secretName = optionalEnv("adminTokenSecret");
   return {
     db: { client: documentClient, tableName: env.tableName },
     bucket: { client: s3, bucketName: env.bucketName },
-    apiTokenSha256: env.apiTokenSha256,
     maxUploadBytes: maxUploadBytes(),
     trackedBranches: trackedBranches(),
+    adminToken: async () => {
+      if (!secretName) return undefined;
+      const value = await getSecret(secretName, { maxAge: ADMIN_TOKEN_MAX_AGE_SECONDS });
+      return typeof value === "string" && value ? value : undefined;
+    },
   };
 }
 
-/** Maps errors to responses: HttpError keeps its status; anything else is a logged 500 with no detail leaked. */
-const errorMapper: middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
-  onError: async (request) => {
-    const error = request.error;
-    if (error instanceof HttpError) {
-      request.response = json(error.statusCode, {
-        error: error.message,
-        ...(error.details ? { details: error.details } : {}),
-      });
-      return;
-    }
-    logger.error("unhandled API error", { error: error as Error });
-    request.response = json(500, { error: "internal error" });
-  },
-};
-
-/** HTTP API adapter: authenticate, route, map out. Every route needs a token. */
+/** HTTP API adapter: the route table on the Powertools router; a failure outside it is still JSON. */
 export function makeHandler(getDeps: () => ApiDeps) {
-  return middy(async (event: APIGatewayProxyEventV2, _context: Context) => {
-    const d = getDeps();
-    authenticate(event, d.apiTokenSha256);
-    return dispatch(d, event);
-  })
-    .use(injectLambdaContext(logger))
-    .use(errorMapper);
+  const router = buildRouter(ROUTES, getDeps, logger);
+  return middy(async (event: APIGatewayProxyEventV2, context: Context) => {
+    try {
+      return (await router.resolve(event, context)) as APIGatewayProxyStructuredResultV2;
+    } catch (error) {
+      // the router throws only for events it cannot read as a request (e.g. a malformed Host)
+      const response = errorResponse(error, logger);
+      return {
+        statusCode: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: await response.text(),
+      } satisfies APIGatewayProxyStructuredResultV2;
+    }
+  }).use(injectLambdaContext(logger));
 }
 
 export const handler = makeHandler(once(defaultDeps));

@@ -1,22 +1,34 @@
-import { CfnOutput, CfnParameter, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import { HttpApi, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
+import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { acknowledgeNag } from "./nag.ts";
-import { PipelineFunction, type PipelineFunctionProps } from "./pipeline-function.ts";
+import { PipelineFunction, type PipelineFunctionProps, type TableAction } from "./pipeline-function.ts";
+
+/** What the API's use cases do to the table: keyed reads, queries, conditional puts and updates. */
+export const API_TABLE_ACTIONS: readonly TableAction[] = [
+  "GetItem",
+  "BatchGetItem",
+  "Query",
+  "PutItem",
+  "UpdateItem",
+  "ConditionCheckItem",
+  "DescribeTable",
+];
 
 export interface ApiProps {
   readonly table: Table;
   readonly bucket: Bucket;
   /**
-   * Hex SHA-256 of the admin bearer token. When absent, the stack takes it from the NoEcho
-   * CloudFormation parameter `ApiTokenSha256` at deploy time.
+   * The secret holding the bootstrap admin token. When absent, one is generated at deploy
+   * (read it with `aws secretsmanager get-secret-value --secret-id <AdminTokenSecretArn>`).
    */
-  readonly apiTokenSha256?: string;
+  readonly adminToken?: ISecret;
   /** Steady-state requests per second across the API. @default 50 */
   readonly rateLimit?: number;
   /** @default 100 */
@@ -56,24 +68,24 @@ export class Api extends Construct {
   readonly handler: PipelineFunction;
   readonly accessLogs: LogGroup;
   readonly url: string;
-  /** The `ApiTokenSha256` parameter, when no hash was given as a prop. */
-  readonly tokenParameter?: CfnParameter;
+  /** The secret holding the bootstrap admin token (read by the function at run time). */
+  readonly adminToken: ISecret;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
 
-    if (!props.apiTokenSha256) {
-      this.tokenParameter = new CfnParameter(this, "ApiTokenSha256", {
-        type: "String",
-        noEcho: true,
-        description: "Hex SHA-256 of the API bearer token (echo -n TOKEN | sha256sum)",
-        allowedPattern: "^[0-9a-f]{64}$",
-        constraintDescription: "64 lowercase hex characters",
+    this.adminToken =
+      props.adminToken ??
+      new Secret(this, "AdminToken", {
+        description: "aspm: bootstrap admin token of the API (create scoped tokens with it)",
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
       });
-      // a stable name for `cdk deploy --parameters ApiTokenSha256=…`
-      this.tokenParameter.overrideLogicalId("ApiTokenSha256");
-    }
-    const tokenSha256 = props.apiTokenSha256 ?? this.tokenParameter?.valueAsString ?? "";
+    if (!props.adminToken)
+      acknowledgeNag(
+        this.adminToken,
+        "SMG4",
+        "Rotation means handing every admin a new bootstrap token; day-to-day access uses scoped tokens that are revoked in the API, so the bootstrap token is rotated by hand (put-secret-value), picked up by the API within its 5-minute cache.",
+      );
 
     this.handler = new PipelineFunction(this, "Handler", {
       name: "api",
@@ -84,10 +96,11 @@ export class Api extends Construct {
       ...props.function,
     });
     this.handler
-      .bindTable(props.table, "readWrite")
+      // least privilege for the internet-facing function: no Scan, no DeleteItem, no batch writes
+      .bindTable(props.table, API_TABLE_ACTIONS)
       // the presigned POST is signed with this role: it must be allowed to put what it signs
       .bindBucket(props.bucket, { write: ["raw/"] })
-      .bindEnv("apiTokenSha256", tokenSha256);
+      .bindSecretReader("adminTokenSecret", this.adminToken);
     if (props.maxUploadBytes !== undefined)
       this.handler.bindEnv("maxUploadBytes", String(props.maxUploadBytes));
     if (props.trackedBranches) this.handler.bindEnv("trackedBranches", props.trackedBranches);
@@ -100,7 +113,7 @@ export class Api extends Construct {
     acknowledgeNag(
       this.httpApi,
       "APIG4",
-      "Every route needs a bearer token, checked by the api function itself before routing (functions/api/auth.ts: the SHA-256 of the presented token compared in constant time with the configured hash); an API Gateway authorizer would be a second Lambda doing the same check.",
+      "Every route but the OpenAPI document needs a bearer token, checked by the api function itself (shared/usecases/tokens.ts: the token's SHA-256 looked up among scoped tokens, or compared in constant time with the bootstrap admin token from Secrets Manager); an API Gateway authorizer would be a second Lambda doing the same check, and authorization depends on the app each route touches.",
     );
 
     this.accessLogs = new LogGroup(this, "AccessLogs", {
@@ -118,6 +131,10 @@ export class Api extends Construct {
       },
     });
     this.url = this.stage.url;
+    new CfnOutput(this, "AdminTokenSecret", {
+      value: this.adminToken.secretArn,
+      description: "Secrets Manager secret with the bootstrap admin token",
+    }).overrideLogicalId("AdminTokenSecretArn");
     new CfnOutput(this, "Url", {
       value: this.url,
       description: "aspm API base URL (ASPM_API_URL for the CLI)",

@@ -34,6 +34,16 @@ export interface BucketAccess {
   readonly list?: boolean;
 }
 
+/** DynamoDB actions a function may be granted one by one (see `bindTable`). */
+export type TableAction =
+  | "GetItem"
+  | "BatchGetItem"
+  | "Query"
+  | "PutItem"
+  | "UpdateItem"
+  | "ConditionCheckItem"
+  | "DescribeTable";
+
 export type QueueUrlEnvKey = Extract<EnvKey, `${string}QueueUrl`>;
 
 export interface PipelineFunctionProps extends Partial<Omit<NodejsFunctionProps, "entry" | "handler">> {
@@ -149,10 +159,15 @@ export class PipelineFunction extends Construct {
     return this;
   }
 
-  /** DynamoDB access to the single table and its indexes; sets ASPM_TABLE_NAME. */
-  bindTable(table: Table, access: "read" | "readWrite"): this {
+  /**
+   * DynamoDB access to the single table and its indexes; sets ASPM_TABLE_NAME. `read` and
+   * `readWrite` are the CDK grants (which include Scan, and DeleteItem for readWrite); a list of
+   * actions grants exactly those, for least-privileged roles such as the internet-facing API.
+   */
+  bindTable(table: Table, access: "read" | "readWrite" | readonly TableAction[]): this {
     if (access === "read") table.grantReadData(this.role);
-    else table.grantReadWriteData(this.role);
+    else if (access === "readWrite") table.grantReadWriteData(this.role);
+    else table.grant(this.role, ...access.map((a) => `dynamodb:${a}`));
     acknowledgeWildcard(
       this.role,
       `Resource::${nagAttRef(table)}/index/*`,
@@ -217,6 +232,16 @@ export class PipelineFunction extends Construct {
   bindSecret(key: EnvKey, secret: ISecret, jsonField?: string): this {
     const value: SecretValue = jsonField ? secret.secretValueFromJson(jsonField) : secret.secretValue;
     return this.bindEnv(key, value.unsafeUnwrap());
+  }
+
+  /**
+   * secretsmanager:GetSecretValue on the secret, and its ARN (not its value) as the env var: the
+   * handler reads the value at run time (Powertools Parameters, cached), so it never sits in the
+   * function configuration.
+   */
+  bindSecretReader(key: EnvKey, secret: ISecret): this {
+    secret.grantRead(this.role);
+    return this.bindEnv(key, secret.secretArn);
   }
 
   /** ses:SendEmail from one sender identity (the address and its domain, whichever is verified). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Component } from "./component.ts";
 
 /**
  * The normalized finding: provider fields only, as one scanner observed them in one scan.
@@ -148,5 +149,7 @@ export const NormalizedReport = z.object({
   tool: z.object({ name: z.string(), version: z.string().optional() }),
   count: z.number().int().nonnegative(),
   findings: z.array(NormalizedFinding),
+  /** Components the report lists (SBOMs), for the inventory; SCA findings' packages are added to them. */
+  components: z.array(Component).optional(),
 });
 export type NormalizedReport = z.infer<typeof NormalizedReport>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppId } from "./app.ts";
+import { Gate } from "./gate.ts";
 import { shortHash } from "./hash.ts";
 import { ScanCounts } from "./scan-counts.ts";
 
@@ -36,15 +37,7 @@ export const Scan = z.object({
   rawBytes: z.number().optional(),
   counts: ScanCounts.optional(),
   /** For untracked (PR) scans: what the gate compares against the tracked baseline. */
-  gate: z
-    .object({
-      newFindings: z.number().int().nonnegative(),
-      newBySeverity: z.record(z.string(), z.number().int().nonnegative()),
-      fixedFindings: z.number().int().nonnegative(),
-      /** New findings an active exception already covers (not counted above). */
-      excepted: z.number().int().nonnegative().optional(),
-    })
-    .optional(),
+  gate: Gate.optional(),
   failure: z
     .object({
       reason: z.string(),

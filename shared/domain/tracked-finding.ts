@@ -58,8 +58,13 @@ export const Score = z.object({
 });
 export type Score = z.infer<typeof Score>;
 
+/** Triage states a person sets that close a finding until its content changes. */
+export const CLOSING_TRIAGE = ["false_positive", "mitigated"] as const;
+
 export const Triage = z.object({
-  status: z.enum(["confirmed", "false_positive", "wont_fix", "accepted_risk"]).optional(),
+  status: z.enum(["confirmed", "false_positive", "mitigated", "wont_fix", "accepted_risk"]).optional(),
+  /** For a closing status: the content it was judged on; a scan showing other content reopens it. */
+  contentHash: z.string().optional(),
   owner: z.string().optional(),
   note: z.string().max(2000).optional(),
   by: z.string(),

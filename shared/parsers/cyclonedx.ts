@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Component as InventoryComponent, MAX_COMPONENTS } from "#shared/domain/component";
 import type { Category, Cvss, NormalizedFinding, Severity, VexState } from "#shared/domain/finding";
 import { type PurlParts, parsePurl } from "#shared/domain/purl";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
@@ -347,6 +348,27 @@ function toFindings(vuln: Vulnerability, where: string, ctx: BomContext): Normal
   });
 }
 
+/** Every component of the BOM (nested ones too; not the subject itself), for the inventory. */
+function componentsOf(bom: Bom): InventoryComponent[] {
+  const out: InventoryComponent[] = [];
+  const stack: unknown[] = [...(bom.components ?? [])];
+  for (let raw = stack.pop(); raw !== undefined && out.length < MAX_COMPONENTS; raw = stack.pop()) {
+    if (!isRecord(raw)) continue;
+    if (Array.isArray(raw.components)) stack.push(...raw.components);
+    const c = Component.safeParse(raw);
+    if (!c.success) continue;
+    const purl = c.data.purl ? parsePurl(c.data.purl) : undefined;
+    const name = purl ? packageName(purl) : c.data.group ? `${c.data.group}:${c.data.name}` : c.data.name;
+    const version = c.data.version || purl?.version;
+    out.push({
+      name,
+      ...(purl && c.data.purl ? { purl: c.data.purl, ecosystem: purl.type } : {}),
+      ...(version ? { version } : {}),
+    });
+  }
+  return out;
+}
+
 function mapBom(value: unknown, format: string): ParsedReport {
   const bom = parseShape(Bom, value, format);
   const tool = toolOf(bom);
@@ -359,7 +381,7 @@ function mapBom(value: unknown, format: string): ParsedReport {
     const where = `vulnerabilities[${i}]`;
     findings.push(...toFindings(parseShape(Vulnerability, raw, format, where), where, ctx));
   });
-  return { tool, findings };
+  return { tool, findings, components: componentsOf(bom) };
 }
 
 // --- XML: read into the JSON BOM's shape ----------------------------------------------------------

@@ -1,3 +1,4 @@
+import type { Component } from "#shared/domain/component";
 import type { NormalizedFinding } from "#shared/domain/finding";
 import type { InputLimits, ReportDocument } from "./document.ts";
 
@@ -13,6 +14,8 @@ export interface ParseContext {
 export interface ParsedReport {
   tool: { name: string; version?: string };
   findings: NormalizedFinding[];
+  /** The components an SBOM lists (the inventory); formats without a component list leave it out. */
+  components?: Component[];
 }
 
 /**

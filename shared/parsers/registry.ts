@@ -34,6 +34,7 @@ import { sarif } from "./sarif.ts";
 import { semgrepJson } from "./semgrep-json.ts";
 import { snykJson } from "./snyk-json.ts";
 import { sonarqubeJson } from "./sonarqube-json.ts";
+import { spdxJson } from "./spdx-json.ts";
 import { terrascanJson } from "./terrascan.ts";
 import { tfsecJson } from "./tfsec.ts";
 import { trivyJson } from "./trivy-json.ts";
@@ -59,6 +60,7 @@ export const FORMATS: readonly ReportFormat[] = [
   dependencyCheckXml,
   cyclonedxJson,
   cyclonedxXml,
+  spdxJson,
   githubDependabotJson,
   awsInspector2Json,
   // --- SAST and secrets formats ---
@@ -213,7 +215,13 @@ export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: str
   }
   try {
     const parsed = withFindingCap(limits.maxFindings, () => format.parse(doc, ctx));
-    return { format: format.id, tool: parsed.tool, count: parsed.findings.length, findings: parsed.findings };
+    return {
+      format: format.id,
+      tool: parsed.tool,
+      count: parsed.findings.length,
+      findings: parsed.findings,
+      ...(parsed.components?.length ? { components: parsed.components } : {}),
+    };
   } catch (error) {
     if (error instanceof ParseError)
       throw error.format ? error : new ParseError(error.message, format.id, error.where);

@@ -1,6 +1,17 @@
-import { BatchGetCommand, type BatchGetCommandOutput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { mapConcurrent } from "#shared/concurrency";
-import { type ProviderView, type Score, type Source, TrackedFinding } from "#shared/domain/tracked-finding";
+import {
+  CLOSING_TRIAGE,
+  type ProviderView,
+  type Score,
+  type Source,
+  TrackedFinding,
+} from "#shared/domain/tracked-finding";
 import { batchWrite } from "./batch-write.ts";
 import { queryAll, queryPage } from "./query.ts";
 import { keys, riskSortKey } from "./table.ts";
@@ -150,7 +161,8 @@ const PROVIDER_FIELDS = [
 /**
  * Applies an observation to an existing finding: provider fields, the scope's source, score and
  * index keys. The open-by-team key honours a person's owner override (`if_not_exists`). Returns
- * whether a requested reopen happened (false when an earlier attempt of the scan already did it).
+ * whether the finding was reopened: a requested reopen (false when an earlier attempt of the scan
+ * already did it), or new content on a finding a person closed as a false positive or mitigated.
  */
 export async function updateFromObservation(db: TableRef, u: ObservationUpdate): Promise<boolean> {
   const names: Record<string, string> = { "#scope": u.source.scopeId };
@@ -191,7 +203,22 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
   }
   values[":riskSk"] = riskSortKey(u.score?.risk ?? 0, u.findingId);
 
-  const send = (extra: { sets?: string[]; removes?: string[]; condition: string; values?: object }) =>
+  // a person's closing triage (false positive, mitigated) holds for the content it was judged on:
+  // every write below requires it not to hold, and only new content ends it (`reopenChanged`)
+  names["#triage"] = "triage";
+  names["#tstatus"] = "status";
+  values[":closing"] = CLOSING_TRIAGE[0];
+  values[":closing2"] = CLOSING_TRIAGE[1];
+  const closedByPerson = "#triage.#tstatus IN (:closing, :closing2)";
+  const notClosed = `NOT (${closedByPerson})`;
+
+  const send = (extra: {
+    sets?: string[];
+    removes?: string[];
+    condition: string;
+    values?: object;
+    names?: Record<string, string>;
+  }) =>
     db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
@@ -200,13 +227,32 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
           sets: [...sets, ...(extra.sets ?? [])],
           removes: [...removes, ...(extra.removes ?? [])],
           condition: extra.condition,
-          names: { ...names, "#status": "status" },
+          names: { ...names, "#status": "status", ...extra.names },
           values: { ...values, ...extra.values },
         }),
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       }),
     );
   const reopen = { ":open": "open", ":resolved": "resolved", ":one": 1 };
   const reopenSets = ["#status = :open", "reopenCount = reopenCount + :one"];
+  /** Closed by a person for other content: reopened (true); for this content: nothing changes (false). */
+  const reopenChanged = async (indexSets: string[], indexRemoves: string[]): Promise<boolean> => {
+    try {
+      await send({
+        sets: [...indexSets, ...reopenSets],
+        removes: ["resolvedAt", "#triage.#tstatus", "#triage.#tcontent", ...indexRemoves],
+        condition: `attribute_exists(pk) AND ${closedByPerson} AND #triage.#tcontent <> :hash`,
+        values: { ":open": "open", ":one": 1 },
+        names: { "#tcontent": "contentHash" },
+      });
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      if (!(error as { Item?: unknown }).Item)
+        throw new Error(`finding ${u.findingId} of ${u.appId} does not exist`);
+      return false;
+    }
+  };
 
   if (u.team === UNOWNED) {
     // no team-index entry, unless a person gave the finding an owner (then the override's key)
@@ -216,7 +262,7 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
           send({
             sets: extraSets,
             removes: ["gsi1pk", "gsi1sk", ...(extraSets.length ? ["resolvedAt"] : [])],
-            condition: `${condition} AND attribute_not_exists(ownerOverrideKey)`,
+            condition: `${condition} AND ${notClosed} AND attribute_not_exists(ownerOverrideKey)`,
             values: extraValues,
           }),
         )
@@ -226,16 +272,15 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
         send({
           sets: [...extraSets, "gsi1pk = ownerOverrideKey", "gsi1sk = :riskSk"],
           ...(extraSets.length ? { removes: ["resolvedAt"] } : {}),
-          condition: `${condition} AND attribute_exists(ownerOverrideKey)`,
+          condition: `${condition} AND ${notClosed} AND attribute_exists(ownerOverrideKey)`,
           values: extraValues,
         }),
       );
     };
     if (u.reopen && (await plain("attribute_exists(pk) AND #status = :resolved", reopenSets, reopen)))
       return true;
-    if (!(await plain("attribute_exists(pk)", [], {})))
-      throw new Error(`finding ${u.findingId} of ${u.appId} does not exist`);
-    return false;
+    if (await plain("attribute_exists(pk)", [], {})) return false;
+    return reopenChanged([], ["gsi1pk", "gsi1sk"]);
   }
 
   // the sparse open-by-team key only exists while the finding is open
@@ -245,15 +290,16 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
       send({
         sets: [...index, ...reopenSets],
         removes: ["resolvedAt"],
-        condition: "attribute_exists(pk) AND #status = :resolved",
+        condition: `attribute_exists(pk) AND #status = :resolved AND ${notClosed}`,
         values: reopen,
       }),
     );
     // not resolved any more: an earlier attempt of this scan reopened it; fall through to the plain update
     if (reopened) return true;
   }
-  await send({ sets: index, condition: "attribute_exists(pk)" });
-  return false;
+  if (await conditionally(send({ sets: index, condition: `attribute_exists(pk) AND ${notClosed}` })))
+    return false;
+  return reopenChanged(index, []);
 }
 
 /** The scope no longer reports the finding, but another scope still does. */
@@ -365,6 +411,18 @@ export async function getFindings(
   return found;
 }
 
+/** Pattern "finding by id": one strongly consistent GetItem (triage reads what it is about to change). */
+export async function getFinding(
+  db: TableRef,
+  appId: string,
+  findingId: string,
+): Promise<TrackedFinding | undefined> {
+  const out = await db.client.send(
+    new GetCommand({ TableName: db.tableName, Key: keys.finding(appId, findingId), ConsistentRead: true }),
+  );
+  return out.Item ? parseFinding(out.Item) : undefined;
+}
+
 export function parseFinding(item: Record<string, unknown>): TrackedFinding {
   const {
     teamKey: _t,
@@ -448,6 +506,74 @@ export async function markException(
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeNames: { "#exception": "exception" },
         ...(mark ? { ExpressionAttributeValues: { ":mark": mark } } : {}),
+      }),
+    ),
+  );
+}
+
+/** A person's triage of one finding, as decided by the triage use case from the finding it read. */
+export interface TriageWrite {
+  triage?: TrackedFinding["triage"];
+  /** Close (false positive, mitigated) or reopen what a person closed; absent: status unchanged. */
+  status?: "open" | "resolved";
+  /** Owner override: the team that owns the finding from now on, whatever the app's team. */
+  owner?: string;
+  at: string;
+}
+
+/**
+ * Applies a triage decision if the finding is still as it was read (status and content), so a
+ * scan landing in between makes the caller re-read rather than overwrite; the caller audits it.
+ * False when the finding changed.
+ */
+export async function applyTriage(db: TableRef, read: TrackedFinding, w: TriageWrite): Promise<boolean> {
+  const names: Record<string, string> = { "#status": "status" };
+  const values: Record<string, unknown> = { ":was": read.status, ":hash": read.contentHash };
+  const sets: string[] = [];
+  const removes: string[] = [];
+  if (w.triage) {
+    names["#triage"] = "triage";
+    values[":triage"] = w.triage;
+    sets.push("#triage = :triage");
+  }
+  const team = w.owner ?? read.team;
+  if (w.owner) {
+    values[":team"] = w.owner;
+    values[":ownerKey"] = teamKey(w.owner);
+    sets.push("team = :team", "ownerOverride = :team", "ownerOverrideKey = :ownerKey");
+  }
+  const status = w.status ?? read.status;
+  if (status === "resolved") {
+    if (w.status === "resolved") {
+      values[":resolved"] = "resolved";
+      values[":at"] = w.at;
+      sets.push("#status = :resolved", "resolvedAt = :at");
+    }
+    removes.push("gsi1pk", "gsi1sk");
+  } else if (team === UNOWNED) {
+    values[":open"] = "open";
+    sets.push("#status = :open");
+    removes.push("gsi1pk", "gsi1sk");
+  } else {
+    // open (again, or still): the sparse open-by-team key follows the owner
+    values[":open"] = "open";
+    values[":g1pk"] = teamKey(team);
+    values[":g1sk"] = riskSortKey(read.score?.risk ?? 0, read.findingId);
+    sets.push("#status = :open", "gsi1pk = :g1pk", "gsi1sk = :g1sk");
+  }
+  if (w.status === "open") removes.push("resolvedAt");
+  return conditionally(
+    db.client.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: keys.finding(read.appId, read.findingId),
+        ...updateExpression({
+          sets,
+          removes,
+          condition: "attribute_exists(pk) AND #status = :was AND contentHash = :hash",
+          names,
+          values,
+        }),
       }),
     ),
   );

@@ -74,6 +74,28 @@ export const keys = {
   appState: (appId: string) => ({ pk: `APP#${appId}`, sk: "STATE" }),
   scope: (appId: string, scopeId: string) => ({ pk: `APP#${appId}`, sk: `SCOPE#${scopeId}` }),
   scopePrefix: "SCOPE#",
+  /** One component of one scope's latest tracked scan (the inventory). */
+  component: (appId: string, scopeId: string, componentHash: string) => ({
+    pk: `APP#${appId}`,
+    sk: `COMPONENT#${scopeId}#${componentHash}`,
+  }),
+  componentPrefix: (scopeId = "") => `COMPONENT#${scopeId}`,
+  /** Every use of a package across apps, by its version-less purl (or ecosystem/name). */
+  byPackageIndex: (packageKey: string, appId: string, version: string, scopeId: string) => ({
+    gsi2pk: `PKG#${packageKey}`,
+    gsi2sk: `APP#${appId}#${version}#${scopeId}`,
+  }),
+  /** Every use of a package across apps, by its bare name (`log4j-core`). */
+  byPackageNameIndex: (
+    name: string,
+    packageKey: string,
+    appId: string,
+    version: string,
+    scopeId: string,
+  ) => ({
+    gsi1pk: `PKGNAME#${name}`,
+    gsi1sk: `${packageKey}#${appId}#${version}#${scopeId}`,
+  }),
   ticketGroup: (appId: string, groupId: string) => ({ pk: `APP#${appId}`, sk: `TICKET#${groupId}` }),
   ticketPrefix: "TICKET#",
   /** Sparse: only groups whose desired state differs from what Jira last got. */
@@ -90,6 +112,7 @@ export const keys = {
   intel: (cve: string) => ({ pk: `INTEL#${cve}`, sk: "INTEL" }),
   intelMeta: () => ({ pk: "INTEL", sk: "META" }),
   token: (tokenSha256: string) => ({ pk: `TOKEN#${tokenSha256}`, sk: "TOKEN" }),
+  tokensIndex: (tokenId: string) => ({ gsi1pk: "TOKENS", gsi1sk: tokenId }),
   team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
   teamsIndex: (teamId: string) => ({ gsi1pk: "TEAMS", gsi1sk: teamId }),
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: "WEBHOOK" }),

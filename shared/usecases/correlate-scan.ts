@@ -38,6 +38,7 @@ import { failScan, getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
 import { exceptionMarkFor } from "./exceptions.ts";
+import { buildGate } from "./gate.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
 
 type Scorer = (view: Observed["view"], firstSeenAt: string) => Score;
@@ -202,7 +203,13 @@ export async function correlateScan(
     status: "processed",
     lifecycle,
     counts: plan.counts,
-    ...(plan.gate ? { gate: gateWithoutExceptions(plan.gate, plan.observed, markOf) } : {}),
+    ...(plan.gate
+      ? {
+          gate: await buildGate(deps.db, scan.appId, input.tool.name, plan.gate, plan.observed, markOf, (o) =>
+            scorer(o.view, input.at),
+          ),
+        }
+      : {}),
     updatedAt: new Date().toISOString(),
   });
   if (plan.lifecycle === "applied") await touchAppScan(deps.db, scan.appId, input.at);
@@ -337,12 +344,16 @@ async function applyChanges(
           ...observationUpdate(o, scan, team, scoreOf(o, change.firstSeenAt), next),
           ...(change.kind === "reopened" ? { reopen: true } : {}),
         });
-        if (change.kind === "reopened")
+        // `reopened` on another kind: new content on a finding a person had closed (false positive, mitigated)
+        if (change.kind === "reopened" || reopened)
           audit(change.findingId, reopened, {
             action: "reopened",
             from: "resolved",
             to: "open",
-            reason: `seen again by ${scan.tool.name}`,
+            reason:
+              change.kind === "reopened"
+                ? `seen again by ${scan.tool.name}`
+                : `content changed since a person closed it; seen by ${scan.tool.name}`,
           });
         return;
       }
@@ -400,24 +411,6 @@ function observationUpdate(
     source: source(o, scan),
     team,
     ...(score ? { score } : {}),
-  };
-}
-
-/** A PR gate ignores new findings that an active exception already covers. */
-function gateWithoutExceptions(
-  gate: NonNullable<ReturnType<typeof planCorrelation>["gate"]>,
-  observed: Observed[],
-  markOf: (o: Observed) => TrackedFinding["exception"],
-) {
-  const byId = new Map(observed.map((o) => [o.findingId, o]));
-  const counted = gate.newIds.map((id) => byId.get(id)).filter((o): o is Observed => !!o && !markOf(o));
-  const newBySeverity: Record<string, number> = {};
-  for (const o of counted) newBySeverity[o.view.severity] = (newBySeverity[o.view.severity] ?? 0) + 1;
-  return {
-    newFindings: counted.length,
-    newBySeverity,
-    fixedFindings: gate.fixedFindings,
-    excepted: gate.newIds.length - counted.length,
   };
 }
 

@@ -14,6 +14,7 @@ import {
 import { failScan, flagRawOverwrite, getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys, parseRawKey } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
+import { recordInventory } from "./inventory.ts";
 
 export interface NormalizeDeps {
   db: TableRef;
@@ -131,6 +132,13 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
       return fail(`the normalized report is too large: ${error.message}`, raw);
     throw error;
   }
+  // what a tracked branch ships is the app's inventory (idempotent: a retry writes nothing new)
+  if (scan.tracked)
+    await recordInventory(
+      deps,
+      { appId: scan.appId, scanId: scan.scanId, scopeId, at: scan.createdAt },
+      report,
+    );
   const moved = await transitionScan(deps.db, scan.scanId, ["pending", "failed"], {
     status: "normalized",
     format: report.format,

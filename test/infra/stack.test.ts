@@ -10,6 +10,7 @@ import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addNagChecks, buildApp } from "#infra/build-app";
 import { BUNDLE_BUDGET_BYTES, bundleSizes } from "#infra/bundle-sizes";
+import { API_TABLE_ACTIONS } from "#infra/constructs/api";
 import { PROJECT_ROOT } from "#infra/constructs/pipeline-function";
 import type { AspmStack } from "#infra/stack";
 import { ENV, type EnvKey } from "#shared/config";
@@ -364,7 +365,7 @@ describe("functions", () => {
     }
   });
 
-  it("wires the values: table, bucket, queue URL, bus, salt reference and token parameter", () => {
+  it("wires the values: table, bucket, queue URL, bus, salt reference and admin token secret", () => {
     const env = (fn: IConstruct) => resource(fn).Properties.Environment.Variables;
     const normalize = env(stack.ingest.normalize.fn);
     expect(normalize[ENV.tableName]).toEqual(ref(stack.data.table));
@@ -384,8 +385,8 @@ describe("functions", () => {
       "TableName",
     ])
       expect(json.Outputs?.[output], output).toBeDefined();
-    expect(env(stack.api.handler.fn)[ENV.apiTokenSha256]).toEqual({ Ref: "ApiTokenSha256" });
-    expect(json.Parameters?.ApiTokenSha256).toMatchObject({ Type: "String", NoEcho: true });
+    expect(env(stack.api.handler.fn)[ENV.adminTokenSecret]).toEqual(ref(stack.api.adminToken));
+    expect(json.Parameters?.ApiTokenSha256).toBeUndefined();
   });
 
   it("bundles each function within the 1 MB budget (from this synthesis's assets)", () => {
@@ -418,6 +419,23 @@ describe("api", () => {
     });
     expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toHaveProperty("requestId");
     expect(JSON.stringify(json.Outputs?.ApiUrl?.Value)).toContain(".execute-api.");
+  });
+
+  it("gives the internet-facing api role keyed reads, queries, puts and updates only: no Scan, no deletes", () => {
+    const policy = ofType("AWS::IAM::Policy").find(([, p]) =>
+      p.Properties.Roles.some((r: Cfn) => r?.Ref === logicalId(stack.api.handler.role)),
+    );
+    const statements = policy?.[1].Properties.PolicyDocument.Statement as Array<Record<string, Cfn>>;
+    const actions = statements.flatMap((st) => [st.Action].flat()).map(String);
+    const dynamo = actions.filter((a) => a.startsWith("dynamodb:")).sort();
+    expect(dynamo).toEqual(API_TABLE_ACTIONS.map((a) => `dynamodb:${a}`).sort());
+    for (const forbidden of ["dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*"])
+      expect(actions).not.toContain(forbidden);
+    // the admin token secret: read at run time, by ARN, never resolved into the environment
+    const secretRead = statements.find((st) => [st.Action].flat().includes("secretsmanager:GetSecretValue"));
+    expect(secretRead?.Resource).toEqual(ref(stack.api.adminToken));
+    const env = resource(stack.api.handler.fn).Properties.Environment.Variables;
+    expect(JSON.stringify(env)).not.toContain("resolve:secretsmanager");
   });
 });
 

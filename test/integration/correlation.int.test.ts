@@ -140,12 +140,16 @@ describe("correlation lifecycle on the local stack", () => {
     const r = await correlateScan(deps(), prScan);
     expect(r.lifecycle).toBe("untracked");
     const scan = await getScan(tableRef(), prScan);
-    expect(scan?.gate).toEqual({
+    expect(scan?.gate).toMatchObject({
       newFindings: 1,
       newBySeverity: { critical: 1 },
       fixedFindings: 1,
       excepted: 0,
     });
+    expect(scan?.gate?.findings).toEqual([
+      expect.objectContaining({ severity: "critical", rule: "new-rule", category: "sast", kev: false }),
+    ]);
+    expect(scan?.gate?.findings?.[0]?.priority).toMatch(/^P[1-4]$/);
     expect((await findingsOf(appId)).map(comparable)).toEqual(before.map(comparable));
   });
 

@@ -1,15 +1,11 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { body, decodeCursor, encodeCursor, HttpError, json } from "#functions/api/http";
+import { decodeCursor, encodeCursor, HttpError, json, parseJsonBody, validated } from "#functions/api/http";
 
-function event(raw: string | undefined, isBase64Encoded = false): APIGatewayProxyEventV2 {
-  return {
-    headers: {},
-    isBase64Encoded,
-    ...(raw === undefined ? {} : { body: raw }),
-  } as APIGatewayProxyEventV2;
+/** What the router does with a request body: JSON text (empty: {}), then the route's schema. */
+function body<S extends z.ZodType>(raw: string | undefined, schema: S) {
+  return validated("body", schema, parseJsonBody(raw ?? ""));
 }
 
 function failure(fn: () => unknown): HttpError {
@@ -40,23 +36,18 @@ describe("json", () => {
 
 describe("body", () => {
   it("parses and validates a JSON body, applying schema defaults", () => {
-    expect(body(event('{"appId":"payments","team":"pay"}'), CreateApp)).toEqual({
+    expect(body('{"appId":"payments","team":"pay"}', CreateApp)).toEqual({
       appId: "payments",
       team: "pay",
       repos: [],
     });
   });
 
-  it("decodes a base64 body", () => {
-    const raw = Buffer.from('{"appId":"payments"}').toString("base64");
-    expect(body(event(raw, true), CreateApp)).toEqual({ appId: "payments", repos: [] });
-  });
-
   it("treats a missing body as {}", () => {
-    expect(body(event(undefined), z.object({ dryRun: z.boolean().default(false) }))).toEqual({
+    expect(body(undefined, z.object({ dryRun: z.boolean().default(false) }))).toEqual({
       dryRun: false,
     });
-    expect(failure(() => body(event(undefined), CreateApp)).details).toEqual([
+    expect(failure(() => body(undefined, CreateApp)).details).toEqual([
       { path: "appId", message: expect.any(String) },
     ]);
   });
@@ -64,36 +55,25 @@ describe("body", () => {
   it.each(["{not json", "{'appId':'a'}", '{"appId":"a",}', "undefined"])(
     "answers 400 on invalid JSON: %s",
     (raw) => {
-      const error = failure(() => body(event(raw), CreateApp));
+      const error = failure(() => body(raw, CreateApp));
       expect(error.statusCode).toBe(400);
       expect(error.message).toBe("request body is not valid JSON");
     },
   );
 
-  it("answers 400 on base64 that does not decode to JSON", () => {
-    const error = failure(() =>
-      body(event(Buffer.from([0x1f, 0x8b, 0x08]).toString("base64"), true), CreateApp),
-    );
-    expect(error.statusCode).toBe(400);
-    expect(error.message).toBe("request body is not valid JSON");
-  });
-
   it("answers 400 with the path of every schema issue", () => {
     const error = failure(() =>
-      body(
-        event('{"appId":"Not Valid","team":7,"repos":[{"url":"https://x.io/r"},{"url":"nope"}]}'),
-        CreateApp,
-      ),
+      body('{"appId":"Not Valid","team":7,"repos":[{"url":"https://x.io/r"},{"url":"nope"}]}', CreateApp),
     );
     expect(error.statusCode).toBe(400);
-    expect(error.message).toBe("invalid request");
+    expect(error.message).toBe("invalid body");
     const details = error.details as Array<{ path: string; message: string }>;
     expect(details.map((d) => d.path).sort()).toEqual(["appId", "repos.1.url", "team"]);
     for (const d of details) expect(d.message).toEqual(expect.any(String));
   });
 
   it("answers 400 when the JSON is not an object", () => {
-    const error = failure(() => body(event("[1,2]"), CreateApp));
+    const error = failure(() => body("[1,2]", CreateApp));
     expect(error.statusCode).toBe(400);
     expect(error.details).toEqual([{ path: "", message: expect.any(String) }]);
   });
@@ -102,9 +82,16 @@ describe("body", () => {
 describe("cursors", () => {
   it("round-trip DynamoDB keys", () => {
     const key = { pk: "APP#payments", sk: "FINDING#0af3", gsi1pk: "TEAM#a#OPEN", gsi1sk: "010#0af3", n: 42 };
-    const cursor = encodeCursor(key);
+    const cursor = encodeCursor(key, "findings:payments");
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor)).toEqual(key);
+    expect(decodeCursor(cursor, "findings:payments")).toEqual(key);
+  });
+
+  it("answer 400 when replayed on another query (another app's cursor)", () => {
+    const cursor = encodeCursor({ pk: "APP#payments", sk: "FINDING#0af3" }, "scans:payments");
+    const error = failure(() => decodeCursor(cursor, "scans:storefront"));
+    expect(error.statusCode).toBe(400);
+    expect(error.message).toBe("the cursor belongs to another query");
   });
 
   it("round-trip any string/number key (property)", () => {
@@ -118,16 +105,16 @@ describe("cursors", () => {
         (key) => {
           // JSON has no -0
           const normalized = JSON.parse(JSON.stringify(key)) as Record<string, string | number>;
-          expect(decodeCursor(encodeCursor(key))).toEqual(normalized);
+          expect(decodeCursor(encodeCursor(key, "q"), "q")).toEqual(normalized);
         },
       ),
     );
   });
 
   it("are absent when there is no next page", () => {
-    expect(encodeCursor(undefined)).toBeUndefined();
-    expect(decodeCursor(undefined)).toBeUndefined();
-    expect(decodeCursor("")).toBeUndefined();
+    expect(encodeCursor(undefined, "q")).toBeUndefined();
+    expect(decodeCursor(undefined, "q")).toBeUndefined();
+    expect(decodeCursor("", "q")).toBeUndefined();
   });
 
   it.each([
@@ -138,7 +125,7 @@ describe("cursors", () => {
     ["base64 of a boolean value", Buffer.from('{"pk":true}').toString("base64url")],
     ["base64 of null", Buffer.from("null").toString("base64url")],
   ])("answer 400 for an invalid cursor: %s", (_, raw) => {
-    const error = failure(() => decodeCursor(raw));
+    const error = failure(() => decodeCursor(raw, "q"));
     expect(error.statusCode).toBe(400);
     expect(error.message).toBe("invalid cursor");
   });

@@ -150,6 +150,8 @@ describe("cyclonedx-json", () => {
     expect(parseJson("sbom-1.4.json")).toEqual({
       tool: { name: "cyclonedx-python-lib", version: "4.0.0" },
       findings: [],
+      // an SBOM still feeds the inventory
+      components: [{ name: "flask", purl: "pkg:pypi/flask@2.0.0", ecosystem: "pypi", version: "2.0.0" }],
     });
   });
 
@@ -229,6 +231,14 @@ describe("cyclonedx-xml", () => {
     expect(parseXml("sbom-1.4.xml")).toEqual({
       tool: { name: "cyclonedx-maven-plugin", version: "2.7.9" },
       findings: [],
+      components: [
+        {
+          name: "org.yaml:snakeyaml",
+          purl: "pkg:maven/org.yaml/snakeyaml@1.33",
+          ecosystem: "maven",
+          version: "1.33",
+        },
+      ],
     });
   });
 
