@@ -21,6 +21,7 @@ import { freePort } from "./ports.ts";
 import { pollQueue, type QueuePoller } from "./queue-poller.ts";
 import { startSchedules } from "./schedules.ts";
 import { createTable } from "./table.ts";
+import { startLocalSecretsManager } from "./secrets-manager.ts";
 
 /**
  * The embedded local stack (DESIGN §3): real stand-ins for DynamoDB (AWS DynamoDB Local), S3
@@ -46,8 +47,10 @@ export interface LocalStackOptions {
   schedules?: boolean;
   /** The API token; a random one is made when absent. */
   apiToken?: string;
-  /** Extra environment for the handlers (Jira, Slack, context file, …). */
+  /** Extra environment for the handlers (Jira base URL and project, context file, …). */
   env?: Record<string, string>;
+  /** Secret values the local Secrets Manager serves; handlers get only their ids, as on AWS. */
+  secrets?: LocalSecrets;
   log?: (line: string) => void;
 }
 
@@ -59,9 +62,21 @@ export interface StackPorts {
   api: number;
 }
 
+export interface LocalSecrets {
+  /** The salt of secret-finding hashes. @default ASPM_SECRET_SALT, or a fixed development salt */
+  secretSalt?: string;
+  /** Real Jira credentials (with ASPM_JIRA_BASE_URL in `env`); without them tickets go to the outbox. */
+  jira?: { email: string; apiToken: string };
+  slackWebhookUrl?: string;
+  /** The shared secret Jira signs webhook deliveries with. @default a random one */
+  jiraWebhookSecret?: string;
+}
+
 export interface LocalStack {
   ports: StackPorts;
   apiUrl: string;
+  /** The shared secret to configure on a Jira webhook pointing at this stack. */
+  jiraWebhookSecret: string;
   apiToken: string;
   env: Record<string, string>;
   bus: LocalEventBus;
@@ -165,6 +180,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const busEndpoint = await bus.listen(options.ports?.bus ?? 0);
     stops.push(() => bus.close());
 
+    const secretsManager = await startLocalSecretsManager();
+    stops.push(() => secretsManager.close());
+    const jiraWebhookSecret = options.secrets?.jiraWebhookSecret ?? randomBytes(24).toString("base64url");
+    const secretEnv: Record<string, string> = {
+      [ENV.secretSaltArn]: secretsManager.put(
+        "aspm/secret-salt",
+        options.secrets?.secretSalt ?? process.env.ASPM_SECRET_SALT ?? "local-development-salt",
+      ),
+      [ENV.jiraWebhookSecretArn]: secretsManager.put("aspm/jira-webhook", jiraWebhookSecret),
+    };
+    if (options.secrets?.jira)
+      secretEnv[ENV.jiraSecretArn] = secretsManager.put("aspm/jira", JSON.stringify(options.secrets.jira));
+    if (options.secrets?.slackWebhookUrl)
+      secretEnv[ENV.slackSecretArn] = secretsManager.put("aspm/slack", options.secrets.slackWebhookUrl);
+
     const apiToken = options.apiToken ?? randomBytes(24).toString("base64url");
     // s3rver only accepts its own fixed key pair; the other stand-ins accept any
     const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -183,6 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
       AWS_ENDPOINT_URL_SESV2: "http://127.0.0.1:9",
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
       POWERTOOLS_METRICS_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
       [ENV.tableName]: TABLE,
@@ -190,7 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.correlateQueueUrl]: correlateQueue.url,
       [ENV.eventBusName]: "aspm",
       [ENV.apiTokenSha256]: createHash("sha256").update(apiToken).digest("hex"),
-      [ENV.secretSalt]: process.env[ENV.secretSalt] ?? "local-development-salt",
+      ...secretEnv,
       [ENV.outboxDir]: outboxDir,
       [ENV.maxReceiveCount]: String(MAX_RECEIVES),
       ...options.env,
@@ -337,6 +368,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       apiUrl: server.url,
       apiToken,
+      jiraWebhookSecret,
       env,
       bus,
       outboxDir,

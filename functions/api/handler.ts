@@ -3,18 +3,22 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { documentClient } from "#shared/aws/dynamodb";
 import { s3 } from "#shared/aws/s3";
-import { maxUploadBytes, requireEnv, trackedBranches } from "#shared/config";
-import { observability } from "#shared/observability";
+import { maxUploadBytes, optionalEnv, requireEnv, trackedBranches } from "#shared/config";
+import { secretsManagerSource } from "#shared/integrations/secrets";
+import { METRIC, MetricUnit, observability } from "#shared/observability";
 import { once } from "#shared/once";
 import { authenticate } from "./auth.ts";
 import { HttpError, json } from "./http.ts";
-import { type ApiDeps, dispatch } from "./routes.ts";
+import { type ApiDeps, dispatch, isSignedRoute } from "./routes.ts";
 
-const { logger } = observability("api");
+const { logger, metrics } = observability("api");
 
 function defaultDeps(): ApiDeps {
   const env = requireEnv(["tableName", "bucketName", "apiTokenSha256"]);
+  const webhookSecret = optionalEnv("jiraWebhookSecretArn");
+  const secrets = secretsManagerSource();
   return {
+    ...(webhookSecret ? { jiraWebhook: { secret: () => secrets.text(webhookSecret) } } : {}),
     db: { client: documentClient, tableName: env.tableName },
     bucket: { client: s3, bucketName: env.bucketName },
     apiTokenSha256: env.apiTokenSha256,
@@ -28,6 +32,11 @@ const errorMapper: middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxySt
   onError: async (request) => {
     const error = request.error;
     if (error instanceof HttpError) {
+      if (error.statusCode === 401 && isSignedRoute(request.event)) {
+        logger.warn("webhook delivery refused", { path: request.event.rawPath, reason: error.message });
+        metrics.addMetric(METRIC.webhookRejected, MetricUnit.Count, 1);
+        metrics.publishStoredMetrics();
+      }
       request.response = json(error.statusCode, {
         error: error.message,
         ...(error.details ? { details: error.details } : {}),
@@ -43,7 +52,8 @@ const errorMapper: middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxySt
 export function makeHandler(getDeps: () => ApiDeps) {
   return middy(async (event: APIGatewayProxyEventV2, _context: Context) => {
     const d = getDeps();
-    authenticate(event, d.apiTokenSha256);
+    // the Jira webhook carries an HMAC signature instead, checked by its route
+    if (!isSignedRoute(event)) authenticate(event, d.apiTokenSha256);
     return dispatch(d, event);
   })
     .use(injectLambdaContext(logger))

@@ -24,16 +24,16 @@ export function json(
   };
 }
 
+/** The request body's bytes, as the caller sent them (what a signature covers). */
+export function rawBody(event: APIGatewayProxyEventV2): Buffer {
+  return event.body ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
+}
+
 /** Request body as JSON, validated by the route's zod schema (400 with the issues otherwise). */
 export function body<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.infer<S> {
   let value: unknown;
   try {
-    const raw = event.body
-      ? event.isBase64Encoded
-        ? Buffer.from(event.body, "base64").toString("utf8")
-        : event.body
-      : "{}";
-    value = JSON.parse(raw);
+    value = JSON.parse(event.body ? rawBody(event).toString("utf8") : "{}");
   } catch {
     throw new HttpError(400, "request body is not valid JSON");
   }

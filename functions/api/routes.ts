@@ -6,7 +6,9 @@ import { listFindingsByCve, listFindingsOfApp, listOpenFindingsOfTeam } from "#s
 import { getScan, listScansOfApp } from "#shared/store/scan-store";
 import type { TableRef } from "#shared/store/table-ref";
 import { CreateUploadRequest, createUpload } from "#shared/usecases/create-upload";
-import { body, decodeCursor, encodeCursor, HttpError, json } from "./http.ts";
+import { handleJiraWebhook, JiraWebhookEvent, type JiraWebhookDeps } from "#shared/usecases/jira-webhook";
+import { verifyHubSignature } from "./auth.ts";
+import { body, decodeCursor, encodeCursor, HttpError, json, rawBody } from "./http.ts";
 
 export interface ApiDeps {
   db: TableRef;
@@ -14,6 +16,8 @@ export interface ApiDeps {
   apiTokenSha256: string;
   maxUploadBytes: number;
   trackedBranches: ReadonlySet<string>;
+  /** The Jira webhook, when Jira is configured: its shared secret is read at run time. */
+  jiraWebhook?: Omit<JiraWebhookDeps, "db"> & { secret: () => Promise<string> };
 }
 
 type Params = Record<string, string>;
@@ -28,9 +32,11 @@ interface Route {
   pattern: RegExp;
   names: string[];
   handler: RouteHandler;
+  /** How callers prove who they are: the bearer token, or a signature the route checks itself. */
+  auth: "bearer" | "signature";
 }
 
-function route(method: string, path: string, handler: RouteHandler): Route {
+function route(method: string, path: string, handler: RouteHandler, auth: Route["auth"] = "bearer"): Route {
   const names: string[] = [];
   const pattern = new RegExp(
     `^${path.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -38,7 +44,7 @@ function route(method: string, path: string, handler: RouteHandler): Route {
       return "([^/]+)";
     })}$`,
   );
-  return { method, pattern, names, handler };
+  return { method, pattern, names, handler, auth };
 }
 
 function appIdParam(params: Params): string {
@@ -107,7 +113,31 @@ const ROUTES: Route[] = [
       cursor: encodeCursor(page.cursor),
     });
   }),
+  // Jira calls this, with no bearer token: the HMAC signature of the body is its proof
+  route(
+    "POST",
+    "/v1/integrations/jira/webhook",
+    async (deps, event) => {
+      const webhook = deps.jiraWebhook;
+      if (!webhook) throw new HttpError(404, "the Jira webhook is not configured");
+      const header = (name: string) => event.headers[name] ?? event.headers[name.toLowerCase()];
+      if (!verifyHubSignature(rawBody(event), header("x-hub-signature"), await webhook.secret()))
+        throw new HttpError(401, "invalid webhook signature");
+      const delivery = header("x-atlassian-webhook-identifier");
+      if (!delivery) throw new HttpError(400, "missing X-Atlassian-Webhook-Identifier");
+      const result = await handleJiraWebhook({ ...webhook, db: deps.db }, delivery, body(event, JiraWebhookEvent));
+      return json(200, result);
+    },
+    "signature",
+  ),
 ];
+
+/** Whether the request's route checks its own signature instead of the bearer token. */
+export function isSignedRoute(event: APIGatewayProxyEventV2): boolean {
+  const method = event.requestContext.http.method.toUpperCase();
+  const path = event.rawPath.replace(/\/+$/, "") || "/";
+  return ROUTES.some((r) => r.auth === "signature" && r.method === method && r.pattern.test(path));
+}
 
 export async function dispatch(
   deps: ApiDeps,

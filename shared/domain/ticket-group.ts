@@ -56,6 +56,11 @@ function groupKeyOf(f: TrackedFinding): { key: string; kind: TicketGroup["kind"]
   }
 }
 
+/** The ticket group a finding belongs to (what `groupFindings` would put it in), from the finding alone. */
+export function ticketGroupIdOf(appId: string, f: TrackedFinding): string {
+  return shortHash([appId, groupKeyOf(f).key]);
+}
+
 /** An open finding that tickets should carry: not excepted, not marked false positive, not suppressed by VEX. */
 export function isActionable(f: TrackedFinding, now: Date = new Date()): boolean {
   if (f.status !== "open") return false;
@@ -144,6 +149,7 @@ export function groupFindings(appId: string, findings: readonly TrackedFinding[]
     const members = bucket.members.map((m) => m.findingId).sort();
     const status = open.length ? "open" : "done";
     groups.push({
+      // the same id ticketGroupIdOf gives each member
       groupId: shortHash([appId, groupKey]),
       appId,
       kind: bucket.kind,

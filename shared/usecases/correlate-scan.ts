@@ -35,6 +35,7 @@ import {
   updateFromObservation,
 } from "#shared/store/finding-store";
 import { failScan, getScan, transitionScan } from "#shared/store/scan-store";
+import { recordTicketChanges } from "#shared/store/ticket-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
 import { exceptionMarkFor } from "./exceptions.ts";
@@ -173,6 +174,9 @@ export async function correlateScan(
           input.at,
         );
     writes = await applyChanges(deps, scorer, markOf, plan.changes, plan.next, input, team, loaded.uncertain);
+    // after the writes (a sync must not read the findings before they change), before the commit
+    // (a crash here replays the scan, which records them again)
+    await recordTicketChanges(deps.db, scan.appId, `scan#${scan.scanId}`, ticketRelevant(plan.changes), input.at);
     if (stateKey) await finishStateCommit(deps.db, scan.appId, loaded.pointer, scan.scanId, stateKey);
     await publishChanges(deps.events, plan.changes, input);
   }
@@ -385,6 +389,13 @@ function observationUpdate(
     team,
     ...(score ? { score } : {}),
   };
+}
+
+/** Findings whose ticket may show the change: all but a closed source of a finding still open. */
+function ticketRelevant(changes: readonly FindingChange[]): string[] {
+  return changes.flatMap((c) =>
+    c.kind === "source-closed" ? [] : c.kind === "merged" && c.into ? [c.findingId, c.into] : [c.findingId],
+  );
 }
 
 /** A PR gate ignores new findings that an active exception already covers. */
