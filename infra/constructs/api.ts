@@ -5,6 +5,7 @@ import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { acknowledgeNag } from "./nag.ts";
 import { PipelineFunction, type PipelineFunctionProps } from "./pipeline-function.ts";
@@ -26,6 +27,8 @@ export interface ApiProps {
   /** Sets ASPM_TRACKED_BRANCHES (comma separated, besides main and master). */
   readonly trackedBranches?: string;
   readonly function?: Partial<PipelineFunctionProps>;
+  /** The shared secret Jira signs webhook deliveries with; the webhook route answers 404 without it. */
+  readonly jiraWebhookSecret?: ISecret;
   /** @default RetentionDays.ONE_MONTH */
   readonly accessLogRetention?: RetentionDays;
 }
@@ -91,6 +94,7 @@ export class Api extends Construct {
     if (props.maxUploadBytes !== undefined)
       this.handler.bindEnv("maxUploadBytes", String(props.maxUploadBytes));
     if (props.trackedBranches) this.handler.bindEnv("trackedBranches", props.trackedBranches);
+    if (props.jiraWebhookSecret) this.handler.bindSecretRef("jiraWebhookSecretArn", props.jiraWebhookSecret);
 
     this.httpApi = new HttpApi(this, "HttpApi", {
       description: "aspm API",
@@ -100,7 +104,7 @@ export class Api extends Construct {
     acknowledgeNag(
       this.httpApi,
       "APIG4",
-      "Every route needs a bearer token, checked by the api function itself before routing (functions/api/auth.ts: the SHA-256 of the presented token compared in constant time with the configured hash); an API Gateway authorizer would be a second Lambda doing the same check.",
+      "Every route needs a bearer token, checked by the api function itself before routing (functions/api/auth.ts: the SHA-256 of the presented token compared in constant time with the configured hash), except Jira's webhook, which is verified by its HMAC-SHA256 body signature with a shared secret; an API Gateway authorizer would be a second Lambda doing the same checks.",
     );
 
     this.accessLogs = new LogGroup(this, "AccessLogs", {
