@@ -28,7 +28,10 @@ export const CONTEXT = {
 
 const secretArn = z
   .string()
-  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/, "a Secrets Manager secret ARN");
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/,
+    "a Secrets Manager secret ARN",
+  );
 const email = z.email();
 const text = z.string().trim().min(1).max(200);
 
@@ -49,7 +52,12 @@ const IntegrationContext = z
     digestEmailFrom: email.optional(),
     digestEmailTo: z
       .string()
-      .transform((s) => s.split(",").map((a) => a.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(",")
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(email).min(1))
       .optional(),
     alarmEmail: email.optional(),

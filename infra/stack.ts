@@ -84,7 +84,8 @@ export class AspmStack extends Stack {
       this.jiraWebhookSecret = importSecret(this, "JiraWebhookSecretRef", settings.jiraWebhookSecretArn);
     else if (jiraCredentials) {
       const generated = new Secret(this, "JiraWebhookSecret", {
-        description: "aspm: shared secret of the Jira webhook (paste it into the webhook's Secret field in Jira)",
+        description:
+          "aspm: shared secret of the Jira webhook (paste it into the webhook's Secret field in Jira)",
         generateSecretString: { passwordLength: 40, excludePunctuation: true },
         removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });

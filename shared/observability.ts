@@ -26,7 +26,10 @@ export function observability(serviceName: string): { logger: Logger; metrics: M
     warn: (...args: unknown[]) => logger.debug(String(args[0] ?? "")),
     error: (...args: unknown[]) => logger.error(String(args[0] ?? "")),
   };
-  return { logger, metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: metricsLogger }) };
+  return {
+    logger,
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: metricsLogger }),
+  };
 }
 
 export { MetricUnit } from "@aws-lambda-powertools/metrics";

@@ -82,7 +82,9 @@ export async function devCommand(io: CliIo, options: { memory?: boolean; port?: 
   io.out(`  API:     ${stack.apiUrl}`);
   io.out(`  token:   ${stack.apiToken}`);
   io.out(`  outbox:  ${stack.outboxDir}`);
-  io.out(`  Jira webhook: POST ${stack.apiUrl}/v1/integrations/jira/webhook, secret ${stack.jiraWebhookSecret}`);
+  io.out(
+    `  Jira webhook: POST ${stack.apiUrl}/v1/integrations/jira/webhook, secret ${stack.jiraWebhookSecret}`,
+  );
   io.out(
     `Upload:  ASPM_API_URL=${stack.apiUrl} ASPM_API_TOKEN=${stack.apiToken} npx aspm upload report.sarif --app my-app --wait`,
   );

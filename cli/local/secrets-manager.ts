@@ -32,12 +32,16 @@ export async function startLocalSecretsManager(): Promise<LocalSecretsManager> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (target !== "secretsmanager.GetSecretValue")
-      throw Object.assign(new Error(`the local Secrets Manager implements GetSecretValue only, not ${target}`), {
-        type: "InvalidRequestException",
-      });
+      throw Object.assign(
+        new Error(`the local Secrets Manager implements GetSecretValue only, not ${target}`),
+        {
+          type: "InvalidRequestException",
+        },
+      );
     const request = GetSecretValueRequest.parse(JSON.parse(Buffer.concat(chunks).toString("utf8")));
     const secret =
-      secrets.get(request.SecretId) ?? [...secrets.values()].find((s) => localSecretArn(s.name) === request.SecretId);
+      secrets.get(request.SecretId) ??
+      [...secrets.values()].find((s) => localSecretArn(s.name) === request.SecretId);
     if (!secret)
       throw Object.assign(new Error("Secrets Manager can't find the specified secret."), {
         type: "ResourceNotFoundException",

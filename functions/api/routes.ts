@@ -6,7 +6,7 @@ import { listFindingsByCve, listFindingsOfApp, listOpenFindingsOfTeam } from "#s
 import { getScan, listScansOfApp } from "#shared/store/scan-store";
 import type { TableRef } from "#shared/store/table-ref";
 import { CreateUploadRequest, createUpload } from "#shared/usecases/create-upload";
-import { handleJiraWebhook, JiraWebhookEvent, type JiraWebhookDeps } from "#shared/usecases/jira-webhook";
+import { handleJiraWebhook, type JiraWebhookDeps, JiraWebhookEvent } from "#shared/usecases/jira-webhook";
 import { verifyHubSignature } from "./auth.ts";
 import { body, decodeCursor, encodeCursor, HttpError, json, rawBody } from "./http.ts";
 
@@ -125,7 +125,11 @@ const ROUTES: Route[] = [
         throw new HttpError(401, "invalid webhook signature");
       const delivery = header("x-atlassian-webhook-identifier");
       if (!delivery) throw new HttpError(400, "missing X-Atlassian-Webhook-Identifier");
-      const result = await handleJiraWebhook({ ...webhook, db: deps.db }, delivery, body(event, JiraWebhookEvent));
+      const result = await handleJiraWebhook(
+        { ...webhook, db: deps.db },
+        delivery,
+        body(event, JiraWebhookEvent),
+      );
       return json(200, result);
     },
     "signature",

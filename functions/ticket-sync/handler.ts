@@ -48,7 +48,8 @@ export function makeHandler(getDeps: () => TicketSyncDeps) {
       else logger.info("ticket-sync", { ...result });
       return result;
     } catch (error) {
-      if (error instanceof TrackerAuthError) metrics.addMetric(METRIC.trackerAuthFailures, MetricUnit.Count, 1);
+      if (error instanceof TrackerAuthError)
+        metrics.addMetric(METRIC.trackerAuthFailures, MetricUnit.Count, 1);
       logger.error("ticket-sync stopped", { error: error as Error });
       throw error;
     }

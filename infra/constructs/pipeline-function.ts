@@ -9,8 +9,8 @@ import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
-import { EmailIdentity } from "aws-cdk-lib/aws-ses";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { EmailIdentity } from "aws-cdk-lib/aws-ses";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ENV, type EnvKey } from "#shared/config";
@@ -224,9 +224,9 @@ export class PipelineFunction extends Construct {
    */
   bindEmailSender(from: string): this {
     const domain = from.split("@")[1];
-    [from, ...(domain ? [domain] : [])].forEach((identity, i) =>
-      EmailIdentity.fromEmailIdentityName(this, `SenderIdentity${i}`, identity).grantSendEmail(this.role),
-    );
+    [from, ...(domain ? [domain] : [])].forEach((identity, i) => {
+      EmailIdentity.fromEmailIdentityName(this, `SenderIdentity${i}`, identity).grantSendEmail(this.role);
+    });
     return this.bindEnv("emailFrom", from);
   }
 }

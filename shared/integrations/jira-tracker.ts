@@ -83,7 +83,7 @@ export const REFUSAL = /won'?t|declin|reject|cancel|duplicate|invalid|not a bug|
 
 /**
  * The transition towards `target`: first by the target status category (done, or to-do for a
- * reopen, then in-progress), then the configured name among those, and never a refusal
+ * reopen, then in-progress), then the configured name (or "Done" / "Reopen") among those, never a refusal
  * ("Won't Do", "Declined", …) for a fix. Without category information, by name.
  */
 export function chooseTransition(
@@ -91,11 +91,13 @@ export function chooseTransition(
   target: "done" | "open",
   preferredName?: string,
 ): Transition | undefined {
-  const fitsDone = (t: Transition) => target !== "done" || !(REFUSAL.test(t.name) || REFUSAL.test(t.to?.name ?? ""));
+  const fitsDone = (t: Transition) =>
+    target !== "done" || !(REFUSAL.test(t.name) || REFUSAL.test(t.to?.name ?? ""));
   const usable = transitions.filter(fitsDone);
   const categories = target === "done" ? ["done"] : ["new", "indeterminate"];
-  const byName = (list: readonly Transition[]) =>
-    preferredName ? list.find((t) => t.name.toLowerCase() === preferredName.toLowerCase()) : undefined;
+  // without a configured name, the obvious one ("Done" / "Reopen") among several
+  const wanted = (preferredName ?? (target === "done" ? "Done" : "Reopen")).toLowerCase();
+  const byName = (list: readonly Transition[]) => list.find((t) => t.name.toLowerCase() === wanted);
   for (const category of categories) {
     const inCategory = usable.filter((t) => t.to?.statusCategory?.key === category);
     if (inCategory.length) return byName(inCategory) ?? inCategory[0];
@@ -103,7 +105,9 @@ export function chooseTransition(
   const withoutCategory = usable.filter((t) => !t.to?.statusCategory);
   return (
     byName(withoutCategory) ??
-    withoutCategory.find((t) => (target === "done" ? /done|close|resolve|fix/i : /reopen|to do|open|backlog/i).test(t.name))
+    withoutCategory.find((t) =>
+      (target === "done" ? /done|close|resolve|fix/i : /reopen|to do|open|backlog/i).test(t.name),
+    )
   );
 }
 
@@ -115,7 +119,7 @@ export function chooseFixResolution(
   const values = allowed.map((v) => AllowedValue.safeParse(v)).flatMap((r) => (r.success ? [r.data] : []));
   const named = (name: string) => values.find((v) => v.name?.toLowerCase() === name.toLowerCase());
   const pick =
-    (preferred ? named(preferred) : undefined) ??
+    (preferred && !REFUSAL.test(preferred) ? named(preferred) : undefined) ??
     named("Done") ??
     named("Fixed") ??
     values.find((v) => v.name && !REFUSAL.test(v.name));
@@ -137,12 +141,7 @@ export function jiraTracker(config: JiraConfig): TicketTracker {
   const maxRetries = config.maxRetries ?? 3;
   const accountIds = new Map<string, string | undefined>();
 
-  async function call(
-    method: string,
-    path: string,
-    body: unknown,
-    idempotent: boolean,
-  ): Promise<unknown> {
+  async function call(method: string, path: string, body: unknown, idempotent: boolean): Promise<unknown> {
     const { email, apiToken } = await config.credentials();
     const auth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString("base64")}`;
     for (let attempt = 0; ; attempt++) {
@@ -160,8 +159,11 @@ export function jiraTracker(config: JiraConfig): TicketTracker {
         });
       } catch (error) {
         const reason =
-          (error as Error).name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : (error as Error).message;
-        if (!idempotent || attempt >= maxRetries) throw new JiraUnreachable(`Jira ${method} ${path}: ${reason}`);
+          (error as Error).name === "TimeoutError"
+            ? `timed out after ${timeoutMs} ms`
+            : (error as Error).message;
+        if (!idempotent || attempt >= maxRetries)
+          throw new JiraUnreachable(`Jira ${method} ${path}: ${reason}`);
         await sleep(2 ** attempt);
         continue;
       }
@@ -212,7 +214,12 @@ export function jiraTracker(config: JiraConfig): TicketTracker {
   async function accountIdOf(email: string): Promise<string | undefined> {
     if (!accountIds.has(email)) {
       const users = Users.parse(
-        await call("GET", `/rest/api/3/user/search?query=${encodeURIComponent(email)}&maxResults=2`, undefined, true),
+        await call(
+          "GET",
+          `/rest/api/3/user/search?query=${encodeURIComponent(email)}&maxResults=2`,
+          undefined,
+          true,
+        ),
       );
       const exact = users.find((u) => u.emailAddress?.toLowerCase() === email.toLowerCase());
       // Jira hides most emails: a single match of the query is the person
@@ -230,13 +237,17 @@ export function jiraTracker(config: JiraConfig): TicketTracker {
       done ? "done" : "open",
       done ? config.doneTransition : config.reopenTransition,
     );
-    if (!chosen) throw new JiraError(409, `issue ${key} has no transition to a ${done ? "done" : "to-do"} status`);
+    if (!chosen)
+      throw new JiraError(409, `issue ${key} has no transition to a ${done ? "done" : "to-do"} status`);
     const resolutionField = done ? chosen.fields?.resolution : undefined;
     const resolution = resolutionField
       ? chooseFixResolution(resolutionField.allowedValues ?? [], config.fixResolution)
       : undefined;
     if (resolutionField?.required && !resolution)
-      throw new JiraError(409, `issue ${key}: the ${chosen.name} screen offers no resolution meaning "fixed"`);
+      throw new JiraError(
+        409,
+        `issue ${key}: the ${chosen.name} screen offers no resolution meaning "fixed"`,
+      );
     await call(
       "POST",
       issuePath(key, "/transitions"),
@@ -255,9 +266,11 @@ export function jiraTracker(config: JiraConfig): TicketTracker {
         issue.assigneeAccountId ?? (issue.assigneeEmail ? await accountIdOf(issue.assigneeEmail) : undefined);
       const label = issue.labels[0];
       try {
-        return CreatedIssue.parse(await call("POST", "/rest/api/3/issue", jiraFields(issue, assignee), false)).key;
+        return CreatedIssue.parse(await call("POST", "/rest/api/3/issue", jiraFields(issue, assignee), false))
+          .key;
       } catch (error) {
-        const unknownOutcome = error instanceof JiraUnreachable || (error instanceof JiraError && error.status >= 500);
+        const unknownOutcome =
+          error instanceof JiraUnreachable || (error instanceof JiraError && error.status >= 500);
         if (!unknownOutcome || !label) throw error;
         // it may have landed: look before anyone creates it again
         const found = await findByLabel(label);

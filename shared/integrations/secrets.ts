@@ -54,10 +54,7 @@ export async function jsonSecret<S extends z.ZodType>(
 export const JiraCredentials = z.object({ email: z.string().min(3), apiToken: z.string().min(1) });
 export type JiraCredentials = z.infer<typeof JiraCredentials>;
 
-const SlackSecret = z.union([
-  z.url(),
-  z.object({ webhookUrl: z.url() }).transform((s) => s.webhookUrl),
-]);
+const SlackSecret = z.union([z.url(), z.object({ webhookUrl: z.url() }).transform((s) => s.webhookUrl)]);
 
 /** The Slack secret: the incoming-webhook URL, as a plain string or `{"webhookUrl": …}`. */
 export async function slackWebhookUrl(source: SecretSource, secretId: string): Promise<string> {

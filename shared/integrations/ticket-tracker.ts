@@ -100,7 +100,11 @@ function asLabel(value: string): string {
  * Fits a document under Jira's text limit by listing fewer items: the largest count whose document
  * fits, found by bisection (the document grows with the count). `build(n)` lists the first n.
  */
-export function fitToLimit(total: number, build: (listed: number) => AdfDoc, budget = DESCRIPTION_BUDGET): AdfDoc {
+export function fitToLimit(
+  total: number,
+  build: (listed: number) => AdfDoc,
+  budget = DESCRIPTION_BUDGET,
+): AdfDoc {
   const size = (doc: AdfDoc) => JSON.stringify(doc).length;
   const full = build(total);
   if (size(full) <= budget) return full;

@@ -7,7 +7,12 @@ import { putAuditEvent } from "#shared/store/audit-store";
 import { getFindings, setOwnerOverride } from "#shared/store/finding-store";
 import { keys } from "#shared/store/table";
 import { conditionally, type TableRef } from "#shared/store/table-ref";
-import { getTicket, type HumanChange, recordHumanChange, type TicketRecord } from "#shared/store/ticket-store";
+import {
+  getTicket,
+  type HumanChange,
+  recordHumanChange,
+  type TicketRecord,
+} from "#shared/store/ticket-store";
 import { requestNewException } from "./exceptions.ts";
 
 /**
@@ -90,7 +95,9 @@ function normalizeName(name: string): string {
  * their email when Jira shares it, else their account id; never a display name, which is not unique.
  */
 function personOf(user: z.infer<typeof JiraUser> | undefined): string {
-  return user?.emailAddress ?? (user?.accountId ? `jira:${user.accountId}` : (user?.displayName ?? "jira:unknown"));
+  return (
+    user?.emailAddress ?? (user?.accountId ? `jira:${user.accountId}` : (user?.displayName ?? "jira:unknown"))
+  );
 }
 
 export async function handleJiraWebhook(
@@ -133,10 +140,19 @@ async function apply(deps: JiraWebhookDeps, event: JiraWebhookEvent, now: Date):
   const record = await getTicket(deps.db, appId, groupId);
   // a clone or a copy carrying our label is not the ticket we track
   if (!record || record.ticketKey !== issue.key)
-    return { outcome: "ignored", actions: [], reason: `${issue.key} is not the ticket aspm tracks for this fix` };
+    return {
+      outcome: "ignored",
+      actions: [],
+      reason: `${issue.key} is not the ticket aspm tracks for this fix`,
+    };
   const by = personOf(event.user);
   const at = new Date(event.timestamp ?? now.getTime()).toISOString();
-  const change = (c: Omit<HumanChange, "at" | "by" | "key">): HumanChange => ({ ...c, at, by, key: issue.key });
+  const change = (c: Omit<HumanChange, "at" | "by" | "key">): HumanChange => ({
+    ...c,
+    at,
+    by,
+    key: issue.key,
+  });
 
   if (event.webhookEvent === "jira:issue_deleted") {
     await recordHumanChange(deps.db, appId, groupId, change({ state: "deleted" }));
@@ -211,7 +227,9 @@ async function requestRiskAcceptance(
 ): Promise<string | undefined> {
   if (record.human?.state === "wont_do" && record.human.key === key && record.human.exceptionId)
     return record.human.exceptionId;
-  const open = (await getFindings(deps.db, record.appId, record.memberIds)).filter((f) => isActionable(f, now));
+  const open = (await getFindings(deps.db, record.appId, record.memberIds)).filter((f) =>
+    isActionable(f, now),
+  );
   if (!open.length) return undefined;
   const exception = await requestNewException(
     { db: deps.db, now: () => now },

@@ -81,7 +81,10 @@ interface Run {
  * a blind retry), a tracker outage leaves the group marked for the next run, and rejected
  * credentials stop the run with an error so that it alarms.
  */
-export async function syncTickets(deps: TicketSyncDeps, options: TicketSyncOptions = {}): Promise<TicketSyncResult> {
+export async function syncTickets(
+  deps: TicketSyncDeps,
+  options: TicketSyncOptions = {},
+): Promise<TicketSyncResult> {
   const run: Run = {
     deps,
     now: (deps.now ?? (() => new Date()))(),
@@ -127,7 +130,8 @@ async function syncWholeApp(run: Run, appId: string): Promise<void> {
   const byId = new Map(findings.map((f) => [f.findingId, f]));
   const records = new Map((await listTicketsOfApp(run.deps.db, appId)).map((t) => [t.groupId, t]));
   const groups = groupFindings(appId, findings);
-  for (const group of groups) await syncGroup(run, appId, group, membersOf(group, byId), records.get(group.groupId));
+  for (const group of groups)
+    await syncGroup(run, appId, group, membersOf(group, byId), records.get(group.groupId));
   const current = new Set(groups.map((g) => g.groupId));
   for (const [groupId, record] of records)
     if (!current.has(groupId)) await syncGroup(run, appId, emptiedGroup(record), [], record);
@@ -218,7 +222,11 @@ async function syncGroup(
     updatedAt: run.now.toISOString(),
   };
   const save = (ticket: Partial<SyncedTicket>, keep?: HumanChange) =>
-    saveSyncedTicket(run.deps.db, { ...base, ...ticket }, { ...(keep ? { keep } : {}), rev: previous?.humanRev });
+    saveSyncedTicket(
+      run.deps.db,
+      { ...base, ...ticket },
+      { ...(keep ? { keep } : {}), rev: previous?.humanRev },
+    );
 
   if (
     pushed &&

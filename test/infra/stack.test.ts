@@ -531,9 +531,10 @@ describe("integrations and secrets", () => {
           expect(variable, `${name}: ${variable}`).toMatch(/_SECRET_ARN$|^ASPM_SECRET_SALT_ARN$/);
         if (variable.endsWith("_ARN")) {
           const arn = JSON.stringify(value);
-          expect(arn.includes("arn:aws:secretsmanager:") || arn.includes('"Ref":'), `${name}: ${variable}`).toBe(
-            true,
-          );
+          expect(
+            arn.includes("arn:aws:secretsmanager:") || arn.includes('"Ref":'),
+            `${name}: ${variable}`,
+          ).toBe(true);
         }
       }
     }
@@ -546,7 +547,9 @@ describe("integrations and secrets", () => {
     const digest = envOf(stack.schedules.functions.digest.fn);
     expect(digest[ENV.slackSecretArn]).toBe(ARN.slack);
     expect(digest[ENV.emailTo]).toBe("ciso@acme.example,appsec@acme.example");
-    expect(envOf(stack.api.handler.fn)[ENV.jiraWebhookSecretArn]).toEqual(ref(stack.jiraWebhookSecret as IConstruct));
+    expect(envOf(stack.api.handler.fn)[ENV.jiraWebhookSecretArn]).toEqual(
+      ref(stack.jiraWebhookSecret as IConstruct),
+    );
   });
 
   it("grants each function read access to exactly the secrets it references", () => {
@@ -563,7 +566,9 @@ describe("integrations and secrets", () => {
         expect(reads, `${name} reads no secret`).toEqual([]);
         continue;
       }
-      expect(grants(fn.role, "secretsmanager:GetSecretValue", expected), `${name} reads its secret`).toBe(true);
+      expect(grants(fn.role, "secretsmanager:GetSecretValue", expected), `${name} reads its secret`).toBe(
+        true,
+      );
       expect(reads, `${name} reads only its secret`).toHaveLength(1);
     }
   });
@@ -577,7 +582,12 @@ describe("integrations and secrets", () => {
     expect(resources).toContain("identity/acme.example");
     for (const [name, fn] of Object.entries(fnResources()))
       if (name !== "digest")
-        expect(statementsOf(fn.role).flatMap(actions).filter((a) => a.startsWith("ses:")), name).toEqual([]);
+        expect(
+          statementsOf(fn.role)
+            .flatMap(actions)
+            .filter((a) => a.startsWith("ses:")),
+          name,
+        ).toEqual([]);
   });
 
   it("subscribes the alarm email to the alarm topic", () => {
