@@ -84,11 +84,17 @@ function priorityOf(f: TrackedFinding): Priority {
 
 /**
  * Groups an app's findings (open and resolved: a group whose members all resolved must reach
- * `done`) into ticket groups. Pure and deterministic: the same findings give the same groups.
+ * `done`) into ticket groups. Pure and deterministic: the same findings, in any order, give the
+ * same groups.
  */
 export function groupFindings(appId: string, findings: readonly TrackedFinding[]): TicketGroup[] {
   const buckets = new Map<string, { kind: TicketGroup["kind"]; members: TrackedFinding[] }>();
-  for (const f of findings) {
+  // in id order: the groups (and the member whose words name them) must not depend on the order
+  // the findings were read in, or a ticket would be "updated" by a mere re-read
+  const ordered = [...findings].sort((a, b) =>
+    a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0,
+  );
+  for (const f of ordered) {
     const { key, kind } = groupKeyOf(f);
     const bucket = buckets.get(key) ?? { kind, members: [] };
     bucket.members.push(f);

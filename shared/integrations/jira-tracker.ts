@@ -32,6 +32,8 @@ export interface JiraConfig extends JiraWorkflow {
   timeoutMs?: number;
   /** Retries of idempotent calls and of 429s. @default 3 */
   maxRetries?: number;
+  /** How long a second of backoff or Retry-After lasts, in ms (tests shorten it). @default 1000 */
+  secondMs?: number;
 }
 
 const StatusCategory = z.object({ key: z.string() }).optional();
@@ -140,6 +142,8 @@ export function jiraTracker(config: JiraConfig): TicketTracker {
   const timeoutMs = config.timeoutMs ?? 10_000;
   const maxRetries = config.maxRetries ?? 3;
   const accountIds = new Map<string, string | undefined>();
+  const sleep = (seconds: number) =>
+    new Promise<void>((resolve) => setTimeout(resolve, seconds * (config.secondMs ?? 1000)));
 
   async function call(method: string, path: string, body: unknown, idempotent: boolean): Promise<unknown> {
     const { email, apiToken } = await config.credentials();
@@ -300,8 +304,4 @@ export function jiraTracker(config: JiraConfig): TicketTracker {
       await onIssue(key, () => call("POST", issuePath(key, "/comment"), { body }, false));
     },
   };
-}
-
-function sleep(seconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 }

@@ -208,7 +208,9 @@ async function syncGroup(
   const ownKey = previous?.ticketKey && tracker.owns(previous.ticketKey) ? previous.ticketKey : undefined;
   let gone = human?.state === "deleted" && human.key === ownKey;
   let key = gone ? undefined : ownKey;
-  const pushed = key ? previous : undefined;
+  // what this tracker has: the record, unless its key is another tracker's (then it is re-resolved);
+  // a record without a key is a group that needed no ticket
+  const pushed = key || (previous && !previous.ticketKey) ? previous : undefined;
   const base: SyncedTicket = {
     groupId: group.groupId,
     appId,

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -265,6 +265,7 @@ export async function startJiraStandin(
   const users = options.users ?? [];
   const late: Array<{ match: Fault["match"]; delayMs: number }> = [];
   let nextWebhook = 1;
+  const instance = randomUUID();
   const email = options.email ?? "bot@example.com";
   const apiToken = options.apiToken ?? "jira-api-token";
   const expectedAuth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString("base64")}`;
@@ -658,7 +659,8 @@ export async function startJiraStandin(
     const body = JSON.stringify(payload);
     const headers: Record<string, string> = {
       "content-type": "application/json; charset=utf-8",
-      "x-atlassian-webhook-identifier": `standin-${nextWebhook++}`,
+      // unique per delivery, as Jira's are (a retry of one delivery repeats it)
+      "x-atlassian-webhook-identifier": `${instance}-${nextWebhook++}`,
     };
     if (options.webhookSecret)
       headers["x-hub-signature"] =
