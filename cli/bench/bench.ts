@@ -28,6 +28,7 @@ export const MEASURES = [
   "sarif-e2e",
   "memory-200mb",
   "bundles",
+  "ticket-sync",
 ] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
