@@ -154,6 +154,9 @@ async function syncChangedGroups(
   const records = new Map(pending.map((t) => [t.groupId, t]));
   const unknown = [...touched.keys()].filter((g) => !records.has(g));
   for (const t of await getTickets(db, appId, unknown)) records.set(t.groupId, t);
+  // a record from before member ids were kept cannot name its group's other findings: regroup the app
+  if ([...records.values()].some((t) => t.members > 0 && t.memberIds.length === 0))
+    return syncWholeApp(run, appId);
   // the rest of each touched group: the members its record remembers
   const groupIds = [...new Set([...touched.keys(), ...records.keys()])].sort();
   const missing = groupIds

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NormalizedFinding } from "#shared/domain/finding";
 import { defaultRoute } from "#shared/domain/ticket-route";
@@ -9,6 +10,7 @@ import { outboxTracker } from "#shared/integrations/outbox-tracker";
 import { groupLabel, type TicketTracker, TrackerAuthError } from "#shared/integrations/ticket-tracker";
 import { getException } from "#shared/store/exception-store";
 import { allFindingsOfApp, listOpenFindingsOfTeam } from "#shared/store/finding-store";
+import { keys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
 import { listTicketsOfApp, listTicketWork } from "#shared/store/ticket-store";
 import { correlateScan } from "#shared/usecases/correlate-scan";
@@ -250,6 +252,32 @@ describe.skipIf(!contracts)("two-way Jira on the local stack", () => {
     expect(records.some((r) => r.lastError?.includes("401"))).toBe(true);
     // the work is kept: with the right token the next run does it
     expect(await syncTickets(deps(trackerOf(j)))).toMatchObject({ created: 3, failed: 0 });
+  });
+
+  it("a ticket record from before member ids were kept makes its app regroup in full, once", async () => {
+    const j = await standin();
+    const appId = newApp("legacy");
+    await scan(appId, portfolio());
+    await syncTickets(deps(trackerOf(j)));
+    const sqli = (await listTicketsOfApp(tableRef(), appId)).find((r) => r.title.includes("orders.ts"));
+    if (!sqli) throw new Error("no record");
+    await tableRef().client.send(
+      new UpdateCommand({
+        TableName: tableRef().tableName,
+        Key: keys.ticketGroup(appId, sqli.groupId),
+        UpdateExpression: "REMOVE memberIds",
+      }),
+    );
+    // one of the two SQL injections changes: alone, it would look like a one-finding group
+    await scan(
+      appId,
+      portfolio().map((f) => (f.title === "Problem 1" ? { ...f, severity: "critical" } : f)),
+    );
+    await syncTickets(deps(trackerOf(j)));
+    const issue = j.issues.get(sqli.ticketKey ?? "");
+    expect(JSON.stringify(issue?.fields.description)).toContain("Closes 2 findings");
+    const healed = (await listTicketsOfApp(tableRef(), appId)).find((r) => r.groupId === sqli.groupId);
+    expect(healed?.memberIds).toHaveLength(2);
   });
 
   it("outbox keys never reach Jira: a real tracker re-resolves them by label", async () => {
