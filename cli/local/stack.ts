@@ -20,8 +20,8 @@ import { serveHttpApi } from "./http-api.ts";
 import { freePort } from "./ports.ts";
 import { pollQueue, type QueuePoller } from "./queue-poller.ts";
 import { startSchedules } from "./schedules.ts";
-import { createTable } from "./table.ts";
 import { startLocalSecretsManager } from "./secrets-manager.ts";
+import { createTable } from "./table.ts";
 
 /**
  * The embedded local stack (DESIGN §3): real stand-ins for DynamoDB (AWS DynamoDB Local), S3

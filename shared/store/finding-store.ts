@@ -439,7 +439,12 @@ export async function markException(
  * owner, and later scans keep it (`updateFromObservation` honours ownerOverride and its index key).
  * An open finding moves to the new owner's open-by-risk index at once. The caller audits it.
  */
-export async function setOwnerOverride(db: TableRef, appId: string, findingId: string, owner: string): Promise<void> {
+export async function setOwnerOverride(
+  db: TableRef,
+  appId: string,
+  findingId: string,
+  owner: string,
+): Promise<void> {
   const key = teamKey(owner);
   const base = {
     TableName: db.tableName,

@@ -78,18 +78,29 @@ function parseTicket(item: Record<string, unknown>): TicketRecord {
 /** Whether the group still needs a sync: not what was pushed, a person's change pending, or a failure. */
 export function needsSync(t: TicketRecord): boolean {
   return (
-    t.desiredHash !== t.pushedHash || t.status !== t.pushedStatus || t.human !== undefined || t.lastError !== undefined
+    t.desiredHash !== t.pushedHash ||
+    t.status !== t.pushedStatus ||
+    t.human !== undefined ||
+    t.lastError !== undefined
   );
 }
 
-export async function getTicket(db: TableRef, appId: string, groupId: string): Promise<TicketRecord | undefined> {
+export async function getTicket(
+  db: TableRef,
+  appId: string,
+  groupId: string,
+): Promise<TicketRecord | undefined> {
   const out = await db.client.send(
     new GetCommand({ TableName: db.tableName, Key: keys.ticketGroup(appId, groupId) }),
   );
   return out.Item ? parseTicket(out.Item) : undefined;
 }
 
-export async function getTickets(db: TableRef, appId: string, groupIds: readonly string[]): Promise<TicketRecord[]> {
+export async function getTickets(
+  db: TableRef,
+  appId: string,
+  groupIds: readonly string[],
+): Promise<TicketRecord[]> {
   const out: TicketRecord[] = [];
   await batchGetItems(
     db,
@@ -127,7 +138,14 @@ export async function saveSyncedTicket(
       sets.push(`#${name} = :${name}`);
     }
   }
-  for (const optional of ["ticketKey", "pushedHash", "pushedStatus", "route", "lastError", "failures"] as const)
+  for (const optional of [
+    "ticketKey",
+    "pushedHash",
+    "pushedStatus",
+    "route",
+    "lastError",
+    "failures",
+  ] as const)
     if (!(optional in fields) && !removes.includes(`#${optional}`)) {
       names[`#${optional}`] = optional;
       removes.push(`#${optional}`);
@@ -239,7 +257,12 @@ export async function recordTicketChanges(
       at,
     });
   }
-  if (items.length) await batchWrite(db.client, db.tableName, items.map((Item) => ({ PutRequest: { Item } })));
+  if (items.length)
+    await batchWrite(
+      db.client,
+      db.tableName,
+      items.map((Item) => ({ PutRequest: { Item } })),
+    );
 }
 
 const TicketChangeItem = z.object({

@@ -35,9 +35,9 @@ import {
   updateFromObservation,
 } from "#shared/store/finding-store";
 import { failScan, getScan, transitionScan } from "#shared/store/scan-store";
-import { recordTicketChanges } from "#shared/store/ticket-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
+import { recordTicketChanges } from "#shared/store/ticket-store";
 import { exceptionMarkFor } from "./exceptions.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
 
@@ -176,7 +176,13 @@ export async function correlateScan(
     writes = await applyChanges(deps, scorer, markOf, plan.changes, plan.next, input, team, loaded.uncertain);
     // after the writes (a sync must not read the findings before they change), before the commit
     // (a crash here replays the scan, which records them again)
-    await recordTicketChanges(deps.db, scan.appId, `scan#${scan.scanId}`, ticketRelevant(plan.changes), input.at);
+    await recordTicketChanges(
+      deps.db,
+      scan.appId,
+      `scan#${scan.scanId}`,
+      ticketRelevant(plan.changes),
+      input.at,
+    );
     if (stateKey) await finishStateCommit(deps.db, scan.appId, loaded.pointer, scan.scanId, stateKey);
     await publishChanges(deps.events, plan.changes, input);
   }
