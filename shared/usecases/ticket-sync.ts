@@ -66,6 +66,23 @@ export interface TicketSyncResult {
   firstError?: string;
 }
 
+/** A run that did nothing yet. */
+export function noSync(mode: TicketSyncResult["mode"]): TicketSyncResult {
+  return {
+    mode,
+    groups: 0,
+    created: 0,
+    updated: 0,
+    closed: 0,
+    reopened: 0,
+    recreated: 0,
+    unchanged: 0,
+    waiting: 0,
+    failed: 0,
+    changes: 0,
+  };
+}
+
 interface Run {
   deps: TicketSyncDeps;
   result: TicketSyncResult;
@@ -89,19 +106,7 @@ export async function syncTickets(
     deps,
     now: (deps.now ?? (() => new Date()))(),
     states: new Map(),
-    result: {
-      mode: options.full ? "full" : "changed",
-      groups: 0,
-      created: 0,
-      updated: 0,
-      closed: 0,
-      reopened: 0,
-      recreated: 0,
-      unchanged: 0,
-      waiting: 0,
-      failed: 0,
-      changes: 0,
-    },
+    result: noSync(options.full ? "full" : "changed"),
   };
   // read first: a change recorded after this point is left for the next run, never deleted unread
   const work = await listTicketWork(deps.db);

@@ -7,23 +7,13 @@ const sync = vi.hoisted(() => ({
   run: vi.fn<(deps: unknown, options: unknown) => Promise<TicketSyncResult>>(),
 }));
 vi.mock("#shared/usecases/ticket-sync", () => ({ syncTickets: sync.run }));
+const { noSync } = await vi.importActual<typeof import("#shared/usecases/ticket-sync")>(
+  "#shared/usecases/ticket-sync",
+);
 
 const context = { functionName: "ticket-sync", awsRequestId: "req-1" } as unknown as Context;
 const deps = {} as TicketSyncDeps;
-const result = (over: Partial<TicketSyncResult>): TicketSyncResult => ({
-  mode: "changed",
-  groups: 0,
-  created: 0,
-  updated: 0,
-  closed: 0,
-  reopened: 0,
-  recreated: 0,
-  unchanged: 0,
-  waiting: 0,
-  failed: 0,
-  changes: 0,
-  ...over,
-});
+const result = (over: Partial<TicketSyncResult>): TicketSyncResult => ({ ...noSync("changed"), ...over });
 
 /** The EMF documents the handler printed: what CloudWatch turns into metrics. */
 function emittedMetrics(lines: string[]): Record<string, number> {
