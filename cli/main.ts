@@ -375,12 +375,20 @@ const COMMANDS: Record<string, Command> = {
       "aspm bench [MEASURE...] [--measure NAME]",
       "The performance budgets as BENCH lines (npm run bench).",
     ],
-    options: { measure: { type: "string" } },
+    // --bad-input and --correlate-child: one case in a child process the bench spawns (internal)
+    options: {
+      measure: { type: "string" },
+      "bad-input": { type: "string" },
+      "correlate-child": { type: "string" },
+    },
     args: [0, 100],
     run: async (io, v, names) => {
       const { benchCommand } = await import("./bench/bench.ts");
-      const measure = str(v, "measure");
-      await benchCommand(io, [...names, ...(measure ? ["--measure", measure] : [])]);
+      const passOn = (["measure", "bad-input", "correlate-child"] as const).flatMap((name) => {
+        const value = str(v, name);
+        return value === undefined ? [] : [`--${name}`, value];
+      });
+      await benchCommand(io, [...names, ...passOn]);
     },
   },
 };

@@ -83,4 +83,12 @@ export const CycloneDxBom = z
   })
   .loose();
 
+/** What the Jira webhook route answers (shared/usecases/jira-webhook.ts WebhookResult). */
+export const WebhookReply = z.object({
+  outcome: z.enum(["applied", "ignored", "duplicate"]),
+  actions: z.array(z.unknown()),
+  reason: z.string().optional(),
+  exceptionId: z.string().optional(),
+});
+
 export const OpenApiDocument = z.record(z.string(), z.unknown());

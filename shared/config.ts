@@ -9,18 +9,24 @@ export const ENV = {
   bucketName: "ASPM_BUCKET_NAME",
   correlateQueueUrl: "ASPM_CORRELATE_QUEUE_URL",
   eventBusName: "ASPM_EVENT_BUS_NAME",
-  /** Name or ARN of the Secrets Manager secret holding the bootstrap admin token (not the token). */
-  adminTokenSecret: "ASPM_ADMIN_TOKEN_SECRET",
-  secretSalt: "ASPM_SECRET_SALT",
+  /** Secrets are never in the environment: only their Secrets Manager ids (ARN or name), read at run time. */
+  adminTokenSecretArn: "ASPM_ADMIN_TOKEN_SECRET_ARN",
+  secretSaltArn: "ASPM_SECRET_SALT_ARN",
   maxUploadBytes: "ASPM_MAX_UPLOAD_BYTES",
   maxFindings: "ASPM_MAX_FINDINGS",
   trackedBranches: "ASPM_TRACKED_BRANCHES",
   outboxDir: "ASPM_OUTBOX_DIR",
   jiraBaseUrl: "ASPM_JIRA_BASE_URL",
-  jiraEmail: "ASPM_JIRA_EMAIL",
-  jiraApiToken: "ASPM_JIRA_API_TOKEN",
+  /** JSON `{email, apiToken}`. */
+  jiraSecretArn: "ASPM_JIRA_SECRET_ARN",
+  /** The shared secret Jira signs webhook deliveries with (X-Hub-Signature). */
+  jiraWebhookSecretArn: "ASPM_JIRA_WEBHOOK_SECRET_ARN",
   jiraProject: "ASPM_JIRA_PROJECT",
-  slackWebhookUrl: "ASPM_SLACK_WEBHOOK_URL",
+  jiraDoneTransition: "ASPM_JIRA_DONE_TRANSITION",
+  jiraReopenTransition: "ASPM_JIRA_REOPEN_TRANSITION",
+  jiraFixResolution: "ASPM_JIRA_FIX_RESOLUTION",
+  /** The Slack incoming-webhook URL (the URL is the credential). */
+  slackSecretArn: "ASPM_SLACK_SECRET_ARN",
   emailFrom: "ASPM_EMAIL_FROM",
   emailTo: "ASPM_EMAIL_TO",
   contextFile: "ASPM_CONTEXT_FILE",

@@ -13,3 +13,19 @@ export function once<T>(build: () => T): () => T {
     return value as T;
   };
 }
+
+/**
+ * `once` for asynchronous configuration (e.g. a secret read at cold start): concurrent callers
+ * share one attempt, and a failed attempt is forgotten so the next invocation tries again instead
+ * of failing for the container's whole life.
+ */
+export function onceAsync<T>(build: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= build().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

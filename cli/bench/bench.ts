@@ -30,6 +30,7 @@ export const MEASURES = [
   "correlate-250k",
   "bad-input",
   "bundles",
+  "ticket-sync",
 ] as const;
 export type MeasureName = (typeof MEASURES)[number];
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { TicketIssue, TicketTracker } from "#shared/integrations/ticket-tracker";
 import type { CliIo } from "../io.ts";
 import {
   BAD_INPUT_HEAP_MB,
@@ -351,8 +352,129 @@ async function bundles(io: CliIo): Promise<void> {
   }
 }
 
+/**
+ * Ticket sync's cost per run (DESIGN §8): tracker calls and DynamoDB reads of the incremental sync
+ * (the TICKETS#SYNC index) against the full regrouping it replaced (every finding of every app),
+ * on the same portfolio in the same run. An in-memory tracker stands in for Jira; each tracker call
+ * is one Jira request (plus retries, if Jira throttles).
+ */
+async function ticketSync(io: CliIo): Promise<void> {
+  const APPS = 10;
+  const PER_APP = 300;
+  const { startLocalStack } = await import("#cli/local/stack");
+  const stack = await startLocalStack({ memory: true });
+  try {
+    const [{ documentClient }, { s3 }, { correlateScan }, { stageScanForBench }, { meteredTable }, tickets] =
+      await Promise.all([
+        import("#shared/aws/dynamodb"),
+        import("#shared/aws/s3"),
+        import("#shared/usecases/correlate-scan"),
+        import("./stage.ts"),
+        import("./metered.ts"),
+        import("#shared/usecases/ticket-sync"),
+      ]);
+    const { defaultRoute } = await import("#shared/domain/ticket-route");
+    const tableName = stack.env.ASPM_TABLE_NAME ?? "";
+    const db = { client: documentClient, tableName };
+    const bucket = { client: s3, bucketName: stack.env.ASPM_BUCKET_NAME ?? "" };
+    const events = { publish: async () => undefined };
+    // a few files per app, so that a fix groups several findings, as in real code bases
+    const findings = (app: number) =>
+      sarifResults(PER_APP, 100 + app).map((f, i) => ({
+        ...f,
+        location: { ...f.location, file: `src/module-${i % 3}.js` },
+      }));
+    for (let app = 0; app < APPS; app++)
+      await correlateScan(
+        { db, bucket, events },
+        await stageScanForBench(db, bucket, findings(app), `bench-tickets-${app}`),
+      );
+
+    // Jira's part, in memory: what is measured is how many calls a run makes, not how fast Jira is
+    const issues = new Map<string, { key: string; done: boolean }>();
+    let trackerCalls = 0;
+    const call =
+      <A extends unknown[], R>(fn: (...args: A) => R) =>
+      async (...args: A) => {
+        trackerCalls++;
+        return fn(...args);
+      };
+    const tracker: TicketTracker = {
+      kind: "jira",
+      owns: (key) => key.startsWith("BENCH-"),
+      findByLabel: call((label: string) => issues.get(label)),
+      create: call((issue: TicketIssue) => {
+        const key = `BENCH-${issues.size + 1}`;
+        issues.set(issue.labels[0] ?? key, { key, done: false });
+        return key;
+      }),
+      update: call(() => undefined),
+      setDone: call((key: string, done: boolean) => {
+        for (const i of issues.values()) if (i.key === key) i.done = done;
+      }),
+      comment: call(() => undefined),
+    };
+    const metered = meteredTable(tableName);
+    const run = async (full: boolean) => {
+      metered.meter.reset();
+      trackerCalls = 0;
+      const result = await tickets.syncTickets(
+        { db: metered.db, bucket, tracker, routeFor: () => defaultRoute("SEC") },
+        { full },
+      );
+      const m = metered.meter;
+      return { result, calls: trackerCalls, rcu: round(m.rcu, 1), reads: m.calls - m.writes };
+    };
+    const first = await run(false);
+    const idle = await run(false);
+    const idleFull = await run(true);
+    // one app rescanned with one finding fixed
+    const fixed = findings(3).slice(1);
+    await correlateScan(
+      { db, bucket, events },
+      await stageScanForBench(db, bucket, fixed, "bench-tickets-3"),
+    );
+    const one = await run(false);
+    await correlateScan(
+      { db, bucket, events },
+      await stageScanForBench(db, bucket, findings(3), "bench-tickets-3"),
+    );
+    const oneFull = await run(true);
+    const portfolio = `${APPS} apps × ${PER_APP} findings, ${first.result.groups} ticket groups`;
+    printBench(io, {
+      name: "ticket_sync_first_run",
+      value: first.calls,
+      unit: "tracker calls",
+      baseline: null,
+      ratio: null,
+      note: `${portfolio}: ${first.result.created} created; DynamoDB ${first.reads} read calls, ${first.rcu} RCU`,
+    });
+    printBench(io, {
+      name: "ticket_sync_nothing_changed",
+      value: idle.rcu,
+      unit: "RCU",
+      baseline: idleFull.rcu,
+      ratio: idleFull.rcu ? round(idle.rcu / idleFull.rcu, 4) : null,
+      budget: "0 tracker calls, reads O(apps) items",
+      note: `incremental: ${idle.calls} tracker calls, ${idle.reads} read calls; full regrouping (the old run): ${idleFull.calls} tracker calls, ${idleFull.reads} read calls`,
+    });
+    printBench(io, {
+      name: "ticket_sync_one_finding_fixed",
+      value: one.rcu,
+      unit: "RCU",
+      baseline: oneFull.rcu,
+      ratio: oneFull.rcu ? round(one.rcu / oneFull.rcu, 4) : null,
+      note: `incremental: ${one.calls} tracker calls (${one.result.updated} updated), ${one.reads} read calls; full regrouping: ${oneFull.calls} tracker calls, ${oneFull.reads} read calls`,
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
 export async function runMeasure(io: CliIo, name: MeasureName): Promise<void> {
   switch (name) {
+    case "ticket-sync":
+      return ticketSync(io);
     case "parse-sarif":
       return parseThroughput(io, "normalize_sarif_50mb", sarifReport(50 * MB, 1));
     case "parse-trivy":

@@ -4,7 +4,7 @@ import { LOCAL_DIR, readStackFile, STACK_FILE, type StackFile } from "../api-tar
 import { CliError, type CliIo } from "../io.ts";
 import { ADMIN_TOKEN_FILE } from "../local/admin-token.ts";
 import { JAVA_MISSING, javaAvailable } from "../local/dynamodb-local.ts";
-import type { LocalStack } from "../local/stack.ts";
+import type { LocalSecrets, LocalStack } from "../local/stack.ts";
 
 export async function startStack(options: {
   memory?: boolean;
@@ -17,8 +17,23 @@ export async function startStack(options: {
   const { startLocalStack } = await import("../local/stack.ts");
   return startLocalStack({
     ...options,
+    secrets: localSecretsFromEnv(),
     ...(process.env.ASPM_API_TOKEN ? { apiToken: process.env.ASPM_API_TOKEN } : {}),
   });
+}
+
+/**
+ * Credentials a developer gives the local stack, from this shell's environment: the stack's
+ * Secrets Manager serves them to the handlers, which see only secret ids (as on AWS).
+ */
+function localSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalSecrets {
+  const { ASPM_JIRA_EMAIL: email, ASPM_JIRA_API_TOKEN: apiToken } = env;
+  return {
+    ...(email && apiToken ? { jira: { email, apiToken } } : {}),
+    ...(env.ASPM_SLACK_WEBHOOK_URL ? { slackWebhookUrl: env.ASPM_SLACK_WEBHOOK_URL } : {}),
+    ...(env.ASPM_JIRA_WEBHOOK_SECRET ? { jiraWebhookSecret: env.ASPM_JIRA_WEBHOOK_SECRET } : {}),
+    ...(env.ASPM_SECRET_SALT ? { secretSalt: env.ASPM_SECRET_SALT } : {}),
+  };
 }
 
 /** `aspm dev`: the whole pipeline on this machine until Ctrl-C; every child (the JVM too) stops with it. */
@@ -39,6 +54,9 @@ export async function devCommand(io: CliIo, options: { memory?: boolean; port?: 
   io.out(`  API:     ${stack.apiUrl}`);
   io.out(
     `  token:   admin token in ${join(LOCAL_DIR, ADMIN_TOKEN_FILE)} (mode 0600; the CLI reads it there)`,
+  );
+  io.out(
+    `  Jira webhook: POST ${stack.apiUrl}/v1/integrations/jira/webhook, secret ${stack.jiraWebhookSecret}`,
   );
   io.out(`  outbox:  ${stack.outboxDir}`);
   io.out("Upload:  npx aspm upload report.sarif --app my-app --wait");

@@ -51,7 +51,9 @@ function describe(e: Exception): string {
       ? `finding ${e.appId ?? "?"}:${e.scope.findingId}`
       : e.scope.kind === "cve"
         ? e.scope.cve
-        : `rule ${e.scope.ruleId} in ${e.scope.appId}`;
+        : e.scope.kind === "findings"
+          ? `${e.scope.findingIds.length} findings in ${e.scope.appId}${e.scope.ticket ? ` (ticket ${e.scope.ticket})` : ""}`
+          : `rule ${e.scope.ruleId} in ${e.scope.appId}`;
   return `${e.id} ${e.state.padEnd(9)} ${scope}: ${e.reason} (by ${e.requester}, expires ${e.expiresAt.slice(0, 10)})`;
 }
 

@@ -1,58 +1,85 @@
-import { createServer, type Server } from "node:http";
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "./event-bus.ts";
 
 /**
- * A Secrets Manager stand-in for the local stack: GetSecretValue over the service's JSON protocol
- * (`X-Amz-Target: secretsmanager.GetSecretValue`), so handlers read their secrets with the same
- * Powertools Parameters code as on AWS, through `AWS_ENDPOINT_URL_SECRETS_MANAGER`.
+ * The local Secrets Manager: GetSecretValue (AWS JSON 1.1) from memory, reached by the real SDK
+ * client through AWS_ENDPOINT_URL_SECRETS_MANAGER. Handlers read secrets exactly as on AWS
+ * (Powertools Parameters), so the local stack needs no "local mode" in them: it only seeds the
+ * values here (the salt, and Jira or Slack credentials when the developer gives them).
  */
-
-const Request = z.object({ SecretId: z.string() });
-
-export interface LocalSecrets {
+export interface LocalSecretsManager {
   endpoint: string;
+  /** Creates or replaces a secret; returns its ARN. */
+  put(name: string, value: string): string;
   close(): Promise<void>;
 }
 
-export async function serveSecrets(secrets: ReadonlyMap<string, string>, port = 0): Promise<LocalSecrets> {
-  const server: Server = createServer((req, res) => {
+const GetSecretValueRequest = z.object({ SecretId: z.string().min(1) });
+
+export function localSecretArn(name: string): string {
+  // AWS appends 6 random characters to a secret's name; a hash keeps the ARN stable across runs
+  const suffix = createHash("sha256").update(name).digest("hex").slice(0, 6);
+  return `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${name}-${suffix}`;
+}
+
+export async function startLocalSecretsManager(port = 0): Promise<LocalSecretsManager> {
+  const secrets = new Map<string, { name: string; value: string; createdAt: number }>();
+  const handle = async (req: IncomingMessage): Promise<unknown> => {
+    const target = String(req.headers["x-amz-target"] ?? "");
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
-        res.end(JSON.stringify(body));
-      };
-      const target = String(req.headers["x-amz-target"] ?? "");
-      let parsed: z.infer<typeof Request> | undefined;
-      try {
-        parsed = Request.parse(JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}"));
-      } catch {
-        parsed = undefined;
-      }
-      if (target !== "secretsmanager.GetSecretValue" || !parsed)
-        return send(400, { __type: "InvalidRequestException", message: `unsupported: ${target}` });
-      const value = secrets.get(parsed.SecretId);
-      if (value === undefined)
-        return send(400, {
-          __type: "ResourceNotFoundException",
-          message: "Secrets Manager can't find the specified secret.",
-        });
-      send(200, {
-        ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${parsed.SecretId}`,
-        Name: parsed.SecretId,
-        SecretString: value,
-        VersionId: "local",
-        VersionStages: ["AWSCURRENT"],
-        CreatedDate: 0,
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (target !== "secretsmanager.GetSecretValue")
+      throw Object.assign(
+        new Error(`the local Secrets Manager implements GetSecretValue only, not ${target}`),
+        {
+          type: "InvalidRequestException",
+        },
+      );
+    const request = GetSecretValueRequest.parse(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+    const secret =
+      secrets.get(request.SecretId) ??
+      [...secrets.values()].find((s) => localSecretArn(s.name) === request.SecretId);
+    if (!secret)
+      throw Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+        type: "ResourceNotFoundException",
       });
-    });
+    return {
+      ARN: localSecretArn(secret.name),
+      Name: secret.name,
+      SecretString: secret.value,
+      VersionId: createHash("sha256").update(secret.value).digest("hex").slice(0, 32),
+      VersionStages: ["AWSCURRENT"],
+      CreatedDate: secret.createdAt / 1000,
+    };
+  };
+  const server: Server = createServer((req, res) => {
+    void handle(req).then(
+      (body) => {
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+        res.end(JSON.stringify(body));
+      },
+      (error: unknown) => {
+        const type = (error as { type?: string }).type ?? "InvalidParameterException";
+        res.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+        res.end(JSON.stringify({ __type: type, message: (error as Error).message }));
+      },
+    );
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const address = server.address() as AddressInfo;
+  await new Promise<void>((ready) => server.listen(port, "127.0.0.1", ready));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    endpoint,
+    put(name, value) {
+      secrets.set(name, { name, value, createdAt: Date.now() });
+      return localSecretArn(name);
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -20,7 +21,7 @@ import { serveHttpApi } from "./http-api.ts";
 import { freePort } from "./ports.ts";
 import { pollQueue, type QueuePoller } from "./queue-poller.ts";
 import { startSchedules } from "./schedules.ts";
-import { serveSecrets } from "./secrets-manager.ts";
+import { startLocalSecretsManager } from "./secrets-manager.ts";
 import { createTable } from "./table.ts";
 
 /**
@@ -49,8 +50,10 @@ export interface LocalStackOptions {
   schedules?: boolean;
   /** The bootstrap admin token; when absent, the one kept in `<dataDir>/admin-token` (made once, mode 0600). */
   apiToken?: string;
-  /** Extra environment for the handlers (Jira, Slack, context file, …). */
+  /** Extra environment for the handlers (Jira base URL and project, context file, …). */
   env?: Record<string, string>;
+  /** Secret values the local Secrets Manager serves; handlers get only their ids, as on AWS. */
+  secrets?: LocalSecrets;
   log?: (line: string) => void;
 }
 
@@ -63,9 +66,21 @@ export interface StackPorts {
   secrets: number;
 }
 
+export interface LocalSecrets {
+  /** The salt of secret-finding hashes. @default ASPM_SECRET_SALT, or a fixed development salt */
+  secretSalt?: string;
+  /** Real Jira credentials (with ASPM_JIRA_BASE_URL in `env`); without them tickets go to the outbox. */
+  jira?: { email: string; apiToken: string };
+  slackWebhookUrl?: string;
+  /** The shared secret Jira signs webhook deliveries with. @default a random one */
+  jiraWebhookSecret?: string;
+}
+
 export interface LocalStack {
   ports: StackPorts;
   apiUrl: string;
+  /** The shared secret to configure on a Jira webhook pointing at this stack. */
+  jiraWebhookSecret: string;
   apiToken: string;
   env: Record<string, string>;
   bus: LocalEventBus;
@@ -171,9 +186,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => bus.close());
 
     const apiToken = options.apiToken ?? adminTokenOf(dataDir);
-    // the admin token reaches the API handler the way it does on AWS: a secret it reads at run time
-    const secrets = await serveSecrets(new Map([[LOCAL_ADMIN_SECRET, apiToken]]), options.ports?.secrets);
-    stops.push(secrets.close);
+    // handlers read their secrets the way they do on AWS: by id, from Secrets Manager, at run time
+    const secretsManager = await startLocalSecretsManager(options.ports?.secrets);
+    stops.push(() => secretsManager.close());
+    const jiraWebhookSecret = options.secrets?.jiraWebhookSecret ?? randomBytes(24).toString("base64url");
+    const secretEnv: Record<string, string> = {
+      [ENV.adminTokenSecretArn]: secretsManager.put(LOCAL_ADMIN_SECRET, apiToken),
+      [ENV.secretSaltArn]: secretsManager.put(
+        "aspm/secret-salt",
+        options.secrets?.secretSalt ?? process.env.ASPM_SECRET_SALT ?? "local-development-salt",
+      ),
+      [ENV.jiraWebhookSecretArn]: secretsManager.put("aspm/jira-webhook", jiraWebhookSecret),
+    };
+    if (options.secrets?.jira)
+      secretEnv[ENV.jiraSecretArn] = secretsManager.put("aspm/jira", JSON.stringify(options.secrets.jira));
+    if (options.secrets?.slackWebhookUrl)
+      secretEnv[ENV.slackSecretArn] = secretsManager.put("aspm/slack", options.secrets.slackWebhookUrl);
     // s3rver only accepts its own fixed key pair; the other stand-ins accept any
     const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials });
@@ -203,15 +231,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
       AWS_ENDPOINT_URL_SESV2: "http://127.0.0.1:9",
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
       POWERTOOLS_METRICS_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
       [ENV.tableName]: TABLE,
       [ENV.bucketName]: BUCKET,
       [ENV.correlateQueueUrl]: correlateQueue.url,
       [ENV.eventBusName]: "aspm",
-      [ENV.adminTokenSecret]: LOCAL_ADMIN_SECRET,
-      [ENV.secretSalt]: process.env[ENV.secretSalt] ?? "local-development-salt",
+      ...secretEnv,
       [ENV.outboxDir]: outboxDir,
       [ENV.maxReceiveCount]: String(MAX_RECEIVES),
       ...options.env,
@@ -355,10 +382,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sqs: sqsPort,
         bus: Number(new URL(busEndpoint).port),
         api: Number(new URL(server.url).port),
-        secrets: Number(new URL(secrets.endpoint).port),
+        secrets: Number(new URL(secretsManager.endpoint).port),
       },
       apiUrl: server.url,
       apiToken,
+      jiraWebhookSecret,
       env,
       bus,
       outboxDir,

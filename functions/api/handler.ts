@@ -1,34 +1,42 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { documentClient } from "#shared/aws/dynamodb";
 import { s3 } from "#shared/aws/s3";
 import { maxUploadBytes, optionalEnv, requireEnv, trackedBranches } from "#shared/config";
-import { observability } from "#shared/observability";
+import { secretsManagerSource } from "#shared/integrations/secrets";
+import { METRIC, MetricUnit, observability } from "#shared/observability";
 import { once } from "#shared/once";
 import type { ApiDeps } from "./route.ts";
 import { buildRouter, errorResponse } from "./router.ts";
 import { ROUTES } from "./routes.ts";
 
-const { logger } = observability("api");
+const { logger, metrics } = observability("api");
 
-/** The bootstrap admin token is read from Secrets Manager at run time and cached for 5 minutes. */
-const ADMIN_TOKEN_MAX_AGE_SECONDS = 300;
-
+/** Secrets (the bootstrap admin token, Jira's webhook secret) are read at run time, cached 5 minutes. */
 function defaultDeps(): ApiDeps {
   const env = requireEnv(["tableName", "bucketName"]);
-  const secretName = optionalEnv("adminTokenSecret");
+  const secretName = optionalEnv("adminTokenSecretArn");
+  const webhookSecret = optionalEnv("jiraWebhookSecretArn");
+  const secrets = secretsManagerSource();
   return {
+    ...(webhookSecret
+      ? {
+          jiraWebhook: {
+            secret: () => secrets.text(webhookSecret),
+            rejected: (why: string) => {
+              logger.warn("webhook delivery refused", { reason: why });
+              metrics.addMetric(METRIC.webhookRejected, MetricUnit.Count, 1);
+              metrics.publishStoredMetrics();
+            },
+          },
+        }
+      : {}),
     db: { client: documentClient, tableName: env.tableName },
     bucket: { client: s3, bucketName: env.bucketName },
     maxUploadBytes: maxUploadBytes(),
     trackedBranches: trackedBranches(),
-    adminToken: async () => {
-      if (!secretName) return undefined;
-      const value = await getSecret(secretName, { maxAge: ADMIN_TOKEN_MAX_AGE_SECONDS });
-      return typeof value === "string" && value ? value : undefined;
-    },
+    adminToken: async () => (secretName ? secrets.text(secretName) : undefined),
   };
 }
 

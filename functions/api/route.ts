@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Principal } from "#shared/domain/token";
 import type { BucketRef } from "#shared/store/blob-store";
 import type { TableRef } from "#shared/store/table-ref";
+import type { JiraWebhookDeps } from "#shared/usecases/jira-webhook";
 
 /** What every route may use; built once per container by the handler. */
 export interface ApiDeps {
@@ -11,6 +12,11 @@ export interface ApiDeps {
   trackedBranches: ReadonlySet<string>;
   /** The bootstrap admin token's secret (cached); undefined when the deployment has none. */
   adminToken: () => Promise<string | undefined>;
+  /** Jira's webhook, when Jira is configured: its shared secret is read at run time. */
+  jiraWebhook?: Omit<JiraWebhookDeps, "db"> & {
+    secret: () => Promise<string>;
+    rejected?: (why: string) => void;
+  };
   now?: () => Date;
 }
 
@@ -35,6 +41,8 @@ export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The request as sent: for routes that check a signature over the exact bytes. */
+  request: { headers: Headers; rawBody: Buffer };
 }
 
 /**

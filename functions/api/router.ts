@@ -79,12 +79,14 @@ export function buildRouter(routes: readonly Route[], getDeps: () => ApiDeps, lo
         const url = new URL(req.url);
         const query: Record<string, string> = {};
         for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+        const rawBody = Buffer.from(await req.arrayBuffer());
         const result = await r.handler({
           deps,
           principal,
           params: r.params ? validated("path", r.params, params) : {},
           query: validated("query", r.query ?? EMPTY, query),
-          body: r.body ? validated("body", r.body, parseJsonBody(await req.text())) : undefined,
+          body: r.body ? validated("body", r.body, parseJsonBody(rawBody.toString("utf8"))) : undefined,
+          request: { headers: req.headers, rawBody },
         });
         return reply(result.status, result.body, result.headers);
       },

@@ -20,12 +20,14 @@ import {
   requestException,
 } from "#shared/usecases/exception-requests";
 import { appSbom, packageUses } from "#shared/usecases/inventory";
+import { handleJiraWebhook, JiraWebhookEvent } from "#shared/usecases/jira-webhook";
 import { getFinding, queryFindings, readableApp } from "#shared/usecases/query-findings";
 import { CreateTokenRequest, createToken, listAllTokens, revoke } from "#shared/usecases/tokens";
 import { TriageRequest, triageFinding } from "#shared/usecases/triage";
-import { decodeCursor, encodeCursor } from "./http.ts";
+import { decodeCursor, encodeCursor, HttpError, parseJsonBody, validated } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { type Route, route } from "./route.ts";
+import { verifyHubSignature } from "./webhook-signature.ts";
 
 /**
  * The route table: one row per use case. A new route is one more `route({...})` here (its
@@ -402,6 +404,34 @@ export const ROUTES: Route[] = [
       requireAdmin(principal);
       if (!(await revoke(deps, principal, params.id))) throw notFound(`no token ${params.id}`);
       return { status: 200, body: { id: params.id, revoked: true } };
+    },
+  }),
+  route({
+    method: "POST",
+    path: "/v1/integrations/jira/webhook",
+    summary: "Jira's webhook: people's changes to our tickets (signed with X-Hub-Signature, no token)",
+    tag: "integrations",
+    // Jira calls this without a bearer token: the HMAC signature of the body is its proof, checked
+    // before the body is read
+    public: true,
+    responses: {
+      200: { description: "applied, ignored or a duplicate delivery", schema: S.WebhookReply },
+      400: invalid,
+      401: { description: "no valid signature", schema: S.ErrorBody },
+      404: { description: "Jira is not configured", schema: S.ErrorBody },
+    },
+    handler: async ({ deps, request }) => {
+      const webhook = deps.jiraWebhook;
+      if (!webhook) throw new HttpError(404, "the Jira webhook is not configured");
+      const signature = request.headers.get("x-hub-signature") ?? undefined;
+      if (!verifyHubSignature(request.rawBody, signature, await webhook.secret())) {
+        webhook.rejected?.("invalid webhook signature");
+        throw new HttpError(401, "invalid webhook signature");
+      }
+      const delivery = request.headers.get("x-atlassian-webhook-identifier");
+      if (!delivery) throw new HttpError(400, "missing X-Atlassian-Webhook-Identifier");
+      const event = validated("body", JiraWebhookEvent, parseJsonBody(request.rawBody.toString("utf8")));
+      return { status: 200, body: await handleJiraWebhook({ ...webhook, db: deps.db }, delivery, event) };
     },
   }),
 ];

@@ -3,6 +3,7 @@ import middy from "@middy/core";
 import { documentClient } from "#shared/aws/dynamodb";
 import { requireEnv } from "#shared/config";
 import { digestChannelsFromEnv } from "#shared/integrations/channels";
+import { secretsManagerSource } from "#shared/integrations/secrets";
 import { observability } from "#shared/observability";
 import { once } from "#shared/once";
 import { type DigestDeps, sendDigest } from "#shared/usecases/digest";
@@ -11,7 +12,10 @@ const { logger } = observability("digest");
 
 function defaultDeps(): DigestDeps {
   const env = requireEnv(["tableName"]);
-  return { db: { client: documentClient, tableName: env.tableName }, channels: digestChannelsFromEnv() };
+  return {
+    db: { client: documentClient, tableName: env.tableName },
+    channels: digestChannelsFromEnv(secretsManagerSource()),
+  };
 }
 
 /** Scheduled weekly: the leader digest to Slack and email (or their outbox files). */

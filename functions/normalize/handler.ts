@@ -14,16 +14,17 @@ import { s3 } from "#shared/aws/s3";
 import { sqs } from "#shared/aws/sqs";
 import { maxFindings, maxReceiveCount, maxUploadBytes, requireEnv } from "#shared/config";
 import { ObjectCreatedEvent } from "#shared/events";
+import { secretsManagerSource } from "#shared/integrations/secrets";
 import { MetricUnit, observability } from "#shared/observability";
-import { once } from "#shared/once";
+import { onceAsync } from "#shared/once";
 import { parseRawKey } from "#shared/store/table";
 import { describeError, giveUpOnScan, isLastAttempt } from "#shared/usecases/give-up-on-scan";
 import { type NormalizeDeps, normalizeScan } from "#shared/usecases/normalize-scan";
 
 const { logger, metrics } = observability("normalize");
 
-function defaultDeps(): NormalizeDeps {
-  const env = requireEnv(["tableName", "bucketName", "correlateQueueUrl", "secretSalt"]);
+async function defaultDeps(): Promise<NormalizeDeps> {
+  const env = requireEnv(["tableName", "bucketName", "correlateQueueUrl", "secretSaltArn"]);
   return {
     db: { client: documentClient, tableName: env.tableName },
     bucket: { client: s3, bucketName: env.bucketName },
@@ -31,7 +32,8 @@ function defaultDeps(): NormalizeDeps {
     correlateQueueUrl: env.correlateQueueUrl,
     maxUploadBytes: maxUploadBytes(),
     maxFindings: maxFindings(),
-    secretSalt: env.secretSalt,
+    // read at run time, never from the environment; the salt never rotates, so once per container
+    secretSalt: await secretsManagerSource().text(env.secretSaltArn),
   };
 }
 
@@ -40,7 +42,7 @@ function defaultDeps(): NormalizeDeps {
  * at a time (the event source sends batches of one: a hostile report must not take nine others
  * down with it). A failure is logged with its attempt; the last one fails the scan with the error.
  */
-export function makeHandler(getDeps: () => NormalizeDeps, receives = maxReceiveCount()) {
+export function makeHandler(getDeps: () => Promise<NormalizeDeps>, receives = maxReceiveCount()) {
   const processor = new BatchProcessor(EventType.SQS, {
     parser,
     innerSchema: ObjectCreatedEvent,
@@ -49,7 +51,7 @@ export function makeHandler(getDeps: () => NormalizeDeps, receives = maxReceiveC
   });
   const recordHandler = async (record: ParsedRecord<SQSRecord, ObjectCreatedEvent>) => {
     const detail = record.body.detail;
-    const deps = getDeps();
+    const deps = await getDeps();
     try {
       const result = await normalizeScan(deps, {
         bucket: detail.bucket.name,
@@ -79,4 +81,4 @@ export function makeHandler(getDeps: () => NormalizeDeps, receives = maxReceiveC
     .use(logMetrics(metrics));
 }
 
-export const handler = makeHandler(once(defaultDeps));
+export const handler = makeHandler(onceAsync(defaultDeps));

@@ -1,9 +1,10 @@
 import { Duration } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { PipelineFunction } from "./pipeline-function.ts";
@@ -14,16 +15,24 @@ export interface AlarmsProps {
   readonly functions: readonly PipelineFunction[];
   /** Window for function errors. @default 5 minutes */
   readonly errorPeriod?: Duration;
+  /** Custom metrics that must stay at zero, by a short name (e.g. ticket sync failures). */
+  readonly metricAlarms?: Record<
+    string,
+    { readonly metric: IMetric; readonly description: string; readonly evaluationPeriods?: number }
+  >;
+  /** Subscribes this address to the topic (it must confirm the subscription email once). */
+  readonly email?: string;
 }
 
 /**
  * Alarms (DESIGN §2: every queue has a DLQ and an alarm): a message in any DLQ, and any error of
- * any function, notify one SNS topic. Subscribe people or chat to `topic` after deploying.
+ * any function, and custom failure metrics, notify one SNS topic, which `email` subscribes to.
  */
 export class Alarms extends Construct {
   readonly topic: Topic;
   readonly dlqAlarms: Record<string, Alarm> = {};
   readonly errorAlarms: Record<string, Alarm> = {};
+  readonly metricAlarms: Record<string, Alarm> = {};
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -40,6 +49,7 @@ export class Alarms extends Construct {
       enforceSSL: true,
     });
     const action = new SnsAction(this.topic);
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
 
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       const alarm = new Alarm(this, `${name}DlqAlarm`, {
@@ -68,6 +78,19 @@ export class Alarms extends Construct {
       });
       alarm.addAlarmAction(action);
       this.errorAlarms[fn.functionName] = alarm;
+    }
+
+    for (const [name, spec] of Object.entries(props.metricAlarms ?? {})) {
+      const alarm = new Alarm(this, `${name}Alarm`, {
+        alarmDescription: `aspm: ${spec.description}`,
+        metric: spec.metric,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: spec.evaluationPeriods ?? 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(action);
+      this.metricAlarms[name] = alarm;
     }
   }
 }

@@ -38,6 +38,8 @@ export interface ApiProps {
   /** Sets ASPM_TRACKED_BRANCHES (comma separated, besides main and master). */
   readonly trackedBranches?: string;
   readonly function?: Partial<PipelineFunctionProps>;
+  /** The shared secret Jira signs webhook deliveries with; the webhook route answers 404 without it. */
+  readonly jiraWebhookSecret?: ISecret;
   /** @default RetentionDays.ONE_MONTH */
   readonly accessLogRetention?: RetentionDays;
 }
@@ -100,10 +102,11 @@ export class Api extends Construct {
       .bindTable(props.table, API_TABLE_ACTIONS)
       // the presigned POST is signed with this role: it must be allowed to put what it signs
       .bindBucket(props.bucket, { write: ["raw/"] })
-      .bindSecretReader("adminTokenSecret", this.adminToken);
+      .bindSecretRef("adminTokenSecretArn", this.adminToken);
     if (props.maxUploadBytes !== undefined)
       this.handler.bindEnv("maxUploadBytes", String(props.maxUploadBytes));
     if (props.trackedBranches) this.handler.bindEnv("trackedBranches", props.trackedBranches);
+    if (props.jiraWebhookSecret) this.handler.bindSecretRef("jiraWebhookSecretArn", props.jiraWebhookSecret);
 
     this.httpApi = new HttpApi(this, "HttpApi", {
       description: "aspm API",
@@ -113,7 +116,7 @@ export class Api extends Construct {
     acknowledgeNag(
       this.httpApi,
       "APIG4",
-      "Every route but the OpenAPI document needs a bearer token, checked by the api function itself (shared/usecases/tokens.ts: the token's SHA-256 looked up among scoped tokens, or compared in constant time with the bootstrap admin token from Secrets Manager); an API Gateway authorizer would be a second Lambda doing the same check, and authorization depends on the app each route touches.",
+      "Every route but the OpenAPI document and Jira's webhook needs a bearer token, checked by the api function itself (shared/usecases/tokens.ts: the token's SHA-256 looked up among scoped tokens, or compared in constant time with the bootstrap admin token from Secrets Manager); the webhook is verified by its HMAC-SHA256 body signature with a shared secret. An API Gateway authorizer would be a second Lambda doing the same checks, and authorization depends on the app each route touches.",
     );
 
     this.accessLogs = new LogGroup(this, "AccessLogs", {

@@ -213,14 +213,12 @@ export class Ingest extends Construct {
       targets: [new SqsQueue(this.normalizeQueue)],
     });
 
-    // The salt reaches normalize as a CloudFormation dynamic reference resolved at deploy time,
-    // so it is visible in the function configuration: acceptable for a salt, which is not a
-    // credential (it only makes the stored hashes of found secrets unguessable offline).
+    // normalize reads the salt at run time: only the secret's ARN is in its configuration
     this.normalize
       .bindTable(props.table, "readWrite")
       .bindBucket(this.bucket, { read: ["raw/"], write: ["normalized/"] })
       .bindQueue(this.correlateQueue, "correlateQueueUrl")
-      .bindSecret("secretSalt", this.secretSalt);
+      .bindSecretRef("secretSaltArn", this.secretSalt);
     if (props.maxUploadBytes !== undefined)
       this.normalize.bindEnv("maxUploadBytes", String(props.maxUploadBytes));
     this.normalize.bindEnv("maxReceiveCount", String(normalize.maxReceiveCount));

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Arn, ArnFormat, Duration, RemovalPolicy, type SecretValue, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
@@ -10,6 +10,7 @@ import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from "aws-cdk-
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { EmailIdentity } from "aws-cdk-lib/aws-ses";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ENV, type EnvKey } from "#shared/config";
@@ -223,45 +224,24 @@ export class PipelineFunction extends Construct {
   }
 
   /**
-   * Passes a Secrets Manager value as an env var through a CloudFormation dynamic reference
-   * (`{{resolve:secretsmanager:…}}`): it is resolved at deploy time and ends up in the function
-   * configuration, readable by anyone allowed lambda:GetFunctionConfiguration. Use it only for
-   * values whose exposure there is acceptable (the fingerprint salt); a real credential should be
-   * read at run time instead.
+   * A secret the function reads at run time (shared/integrations/secrets.ts): read access to it, and
+   * its ARN (never its value) in the environment. Values resolved at deploy time would sit in the
+   * function configuration, readable by anyone allowed lambda:GetFunctionConfiguration.
    */
-  bindSecret(key: EnvKey, secret: ISecret, jsonField?: string): this {
-    const value: SecretValue = jsonField ? secret.secretValueFromJson(jsonField) : secret.secretValue;
-    return this.bindEnv(key, value.unsafeUnwrap());
-  }
-
-  /**
-   * secretsmanager:GetSecretValue on the secret, and its ARN (not its value) as the env var: the
-   * handler reads the value at run time (Powertools Parameters, cached), so it never sits in the
-   * function configuration.
-   */
-  bindSecretReader(key: EnvKey, secret: ISecret): this {
+  bindSecretRef(key: Extract<EnvKey, `${string}Arn`>, secret: ISecret): this {
     secret.grantRead(this.role);
     return this.bindEnv(key, secret.secretArn);
   }
 
-  /** ses:SendEmail from one sender identity (the address and its domain, whichever is verified). */
+  /**
+   * SES sending from one sender identity (the address and its domain, whichever is verified):
+   * ses:SendEmail and ses:SendRawEmail (the digest sends raw MIME, for its inline chart).
+   */
   bindEmailSender(from: string): this {
-    const stack = Stack.of(this);
     const domain = from.split("@")[1];
-    const identities = [from, ...(domain ? [domain] : [])].map((identity) =>
-      Arn.format(
-        {
-          service: "ses",
-          resource: "identity",
-          resourceName: identity,
-          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-        },
-        stack,
-      ),
-    );
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["ses:SendEmail"], resources: identities }),
-    );
+    [from, ...(domain ? [domain] : [])].forEach((identity, i) => {
+      EmailIdentity.fromEmailIdentityName(this, `SenderIdentity${i}`, identity).grantSendEmail(this.role);
+    });
     return this.bindEnv("emailFrom", from);
   }
 }

@@ -14,20 +14,25 @@ import { PipelineFunction, type PipelineFunctionProps } from "./pipeline-functio
 import { deadLetterQueue } from "./queues.ts";
 
 /**
- * Optional integrations. Without them ticket-sync and digest fall back to their file outbox,
- * which on Lambda is only /tmp: configure them for a real deployment.
+ * Where ticket-sync and digest deliver. Credentials are secrets the functions read at run time
+ * (their ARNs and a read grant, never their values, are in the function configuration). A job
+ * with nowhere to deliver keeps its function but its schedule is disabled: on Lambda the file
+ * outbox would be /tmp, where output is lost without a trace.
  */
 export interface JobIntegrations {
   readonly jira?: {
     readonly baseUrl: string;
-    readonly email: string;
-    /** @default "SEC" (the handler's default) */
-    readonly project?: string;
-    /** Passed as a deploy-time dynamic reference: see PipelineFunction.bindSecret. */
-    readonly apiToken: ISecret;
+    /** Secrets Manager secret holding JSON `{"email": …, "apiToken": …}`. */
+    readonly credentials: ISecret;
+    /** Project of tickets no routing rule places. @default "SEC" (the handler's default) */
+    readonly projectDefault?: string;
+    /** Preferred transition names and the fix resolution, for workflows that need them. */
+    readonly doneTransition?: string;
+    readonly reopenTransition?: string;
+    readonly fixResolution?: string;
   };
-  /** Passed as a deploy-time dynamic reference: see PipelineFunction.bindSecret. */
-  readonly slackWebhookUrl?: ISecret;
+  /** Secrets Manager secret holding the Slack incoming-webhook URL. */
+  readonly slackWebhook?: ISecret;
   /** SES: a verified sender identity and the digest recipients. */
   readonly email?: { readonly from: string; readonly to: readonly string[] };
 }
@@ -49,6 +54,8 @@ const JOB_DEFAULTS: Record<JobName, Partial<PipelineFunctionProps>> = {
   // runs every 15 minutes: must finish well inside that
   "ticket-sync": {
     timeout: Duration.minutes(5),
+    // one sync at a time: two concurrent runs could both create the same group's ticket
+    reservedConcurrentExecutions: 1,
     description: "aspm ticket-sync: reconcile ticket groups with Jira",
   },
   posture: {
@@ -82,7 +89,10 @@ export class Schedules extends Construct {
     const make = (name: JobName, construct: string) =>
       new PipelineFunction(this, construct, { name, ...JOB_DEFAULTS[name], ...props.functions?.[name] });
 
-    const ticketSync = make("ticket-sync", "TicketSync").bindTable(props.table, "readWrite");
+    const ticketSync = make("ticket-sync", "TicketSync")
+      .bindTable(props.table, "readWrite")
+      // the correlation state: where a finding a person closed is still seen
+      .bindBucket(props.bucket, { read: ["state/"], list: true });
     // posture also sweeps scans stuck in flight; telling "never uploaded" from "stuck" takes a HEAD on raw/
     const posture = make("posture", "Posture")
       .bindTable(props.table, "readWrite")
@@ -95,16 +105,22 @@ export class Schedules extends Construct {
       .bindEventBus(props.eventBus);
     this.functions = { "ticket-sync": ticketSync, posture, digest, intel };
 
-    const { jira, slackWebhookUrl, email } = props.integrations ?? {};
+    const { jira, slackWebhook, email } = props.integrations ?? {};
     if (jira) {
-      ticketSync
-        .bindEnv("jiraBaseUrl", jira.baseUrl)
-        .bindEnv("jiraEmail", jira.email)
-        .bindSecret("jiraApiToken", jira.apiToken);
-      if (jira.project) ticketSync.bindEnv("jiraProject", jira.project);
+      ticketSync.bindEnv("jiraBaseUrl", jira.baseUrl).bindSecretRef("jiraSecretArn", jira.credentials);
+      if (jira.projectDefault) ticketSync.bindEnv("jiraProject", jira.projectDefault);
+      if (jira.doneTransition) ticketSync.bindEnv("jiraDoneTransition", jira.doneTransition);
+      if (jira.reopenTransition) ticketSync.bindEnv("jiraReopenTransition", jira.reopenTransition);
+      if (jira.fixResolution) ticketSync.bindEnv("jiraFixResolution", jira.fixResolution);
     }
-    if (slackWebhookUrl) digest.bindSecret("slackWebhookUrl", slackWebhookUrl);
+    if (slackWebhook) digest.bindSecretRef("slackSecretArn", slackWebhook);
     if (email) digest.bindEmailSender(email.from).bindEnv("emailTo", email.to.join(","));
+    const delivers: Record<JobName, boolean> = {
+      "ticket-sync": !!jira,
+      digest: !!(slackWebhook || email),
+      posture: true,
+      intel: true,
+    };
 
     this.role = new Role(this, "SchedulerRole", {
       description: "aspm: EventBridge Scheduler invoking the scheduled job functions",
@@ -125,6 +141,7 @@ export class Schedules extends Construct {
       schedules[name] = new Schedule(this, `${fn.node.id}Schedule`, {
         description: `aspm ${name}: ${scheduleExpression(JOBS[name])}`,
         schedule: ScheduleExpression.expression(scheduleExpression(JOBS[name]), props.timeZone),
+        enabled: delivers[name],
         target: new LambdaInvoke(fn.fn, {
           role: this.role,
           deadLetterQueue: this.dlq,

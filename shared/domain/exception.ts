@@ -31,6 +31,14 @@ export const ExceptionScope = z.discriminatedUnion("kind", [
       .regex(/^CVE-\d{4}-\d{4,}$/i)
       .transform((id) => canonicalVulnId(id)),
   }),
+  /** Several findings of one app: those of a ticket closed as Won't Do, accepted together. */
+  z.object({
+    kind: z.literal("findings"),
+    appId: z.string().min(1).max(200),
+    findingIds: z.array(z.string().min(1).max(200)).min(1).max(500),
+    /** The ticket the request came from (e.g. a Jira key). */
+    ticket: z.string().min(1).max(200).optional(),
+  }),
   /** A scanner rule within one app (e.g. a SAST rule that misfires on generated code). */
   z.object({
     kind: z.literal("rule"),
@@ -218,7 +226,7 @@ export interface ExceptionSubject {
   vulnerabilityIds: readonly string[];
 }
 
-const SPECIFICITY: Record<ExceptionScope["kind"], number> = { finding: 0, rule: 1, cve: 2 };
+const SPECIFICITY: Record<ExceptionScope["kind"], number> = { finding: 0, findings: 0, rule: 1, cve: 2 };
 
 /**
  * The active exception that covers the finding now, or undefined. An `active` exception whose
@@ -251,6 +259,8 @@ function covers(scope: ExceptionScope, subject: ExceptionSubject, cves: Readonly
   switch (scope.kind) {
     case "finding":
       return scope.findingId === subject.findingId;
+    case "findings":
+      return scope.appId === subject.appId && scope.findingIds.includes(subject.findingId);
     case "rule":
       return scope.appId === subject.appId && scope.ruleId === subject.ruleId;
     case "cve":

@@ -56,6 +56,11 @@ function groupKeyOf(f: TrackedFinding): { key: string; kind: TicketGroup["kind"]
   }
 }
 
+/** The ticket group a finding belongs to (what `groupFindings` would put it in), from the finding alone. */
+export function ticketGroupIdOf(appId: string, f: TrackedFinding): string {
+  return shortHash([appId, groupKeyOf(f).key]);
+}
+
 /** An open finding that tickets should carry: not excepted, not marked false positive, not suppressed by VEX. */
 export function isActionable(f: TrackedFinding, now: Date = new Date()): boolean {
   if (f.status !== "open") return false;
@@ -79,11 +84,17 @@ function priorityOf(f: TrackedFinding): Priority {
 
 /**
  * Groups an app's findings (open and resolved: a group whose members all resolved must reach
- * `done`) into ticket groups. Pure and deterministic: the same findings give the same groups.
+ * `done`) into ticket groups. Pure and deterministic: the same findings, in any order, give the
+ * same groups.
  */
 export function groupFindings(appId: string, findings: readonly TrackedFinding[]): TicketGroup[] {
   const buckets = new Map<string, { kind: TicketGroup["kind"]; members: TrackedFinding[] }>();
-  for (const f of findings) {
+  // in id order: the groups (and the member whose words name them) must not depend on the order
+  // the findings were read in, or a ticket would be "updated" by a mere re-read
+  const ordered = [...findings].sort((a, b) =>
+    a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0,
+  );
+  for (const f of ordered) {
     const { key, kind } = groupKeyOf(f);
     const bucket = buckets.get(key) ?? { kind, members: [] };
     bucket.members.push(f);
@@ -144,6 +155,7 @@ export function groupFindings(appId: string, findings: readonly TrackedFinding[]
     const members = bucket.members.map((m) => m.findingId).sort();
     const status = open.length ? "open" : "done";
     groups.push({
+      // the same id ticketGroupIdOf gives each member
       groupId: shortHash([appId, groupKey]),
       appId,
       kind: bucket.kind,

@@ -3,31 +3,63 @@ import { optionalEnv } from "#shared/config";
 import { jiraTracker } from "./jira-tracker.ts";
 import { type DigestChannel, outboxChannels, sesChannel, slackWebhookChannel } from "./notifier.ts";
 import { outboxTracker } from "./outbox-tracker.ts";
+import { JiraCredentials, jsonSecret, type SecretSource, slackWebhookUrl } from "./secrets.ts";
 import type { TicketTracker } from "./ticket-tracker.ts";
 
-/** Where outbox files go when a real integration is not configured. */
-export function outboxDir(): string {
-  return optionalEnv("outboxDir") ?? "/tmp/aspm-outbox";
+/**
+ * The integrations a function talks to, chosen from its configuration. Credentials are never in
+ * the environment: only their secret ids, read through the SecretSource when used. The file outbox
+ * is only for the local stack (ASPM_OUTBOX_DIR): on Lambda it would be /tmp, where output is lost
+ * without a trace, so an unconfigured integration is an error, not a silent fallback.
+ */
+
+export class IntegrationNotConfiguredError extends Error {
+  override readonly name = "IntegrationNotConfiguredError";
 }
 
-/** Jira when its three settings are present, the file outbox otherwise. */
-export function ticketTrackerFromEnv(): { tracker: TicketTracker; kind: "jira" | "outbox" } {
+/** Jira when its base URL and secret are set, the file outbox when an outbox folder is. */
+export function ticketTrackerFromEnv(secrets: SecretSource): TicketTracker {
   const baseUrl = optionalEnv("jiraBaseUrl");
-  const email = optionalEnv("jiraEmail");
-  const apiToken = optionalEnv("jiraApiToken");
-  if (baseUrl && email && apiToken)
-    return { tracker: jiraTracker({ baseUrl, email, apiToken }), kind: "jira" };
-  return { tracker: outboxTracker(outboxDir()), kind: "outbox" };
+  const secretId = optionalEnv("jiraSecretArn");
+  if (baseUrl && secretId) {
+    const doneTransition = optionalEnv("jiraDoneTransition");
+    const reopenTransition = optionalEnv("jiraReopenTransition");
+    const fixResolution = optionalEnv("jiraFixResolution");
+    return jiraTracker({
+      baseUrl,
+      credentials: () => jsonSecret(secrets, secretId, JiraCredentials),
+      ...(doneTransition ? { doneTransition } : {}),
+      ...(reopenTransition ? { reopenTransition } : {}),
+      ...(fixResolution ? { fixResolution } : {}),
+    });
+  }
+  const outbox = optionalEnv("outboxDir");
+  if (outbox) return outboxTracker(outbox);
+  throw new IntegrationNotConfiguredError(
+    "no ticket tracker: deploy with -c aspm:jiraBaseUrl=… -c aspm:jiraSecretArn=… (or set ASPM_OUTBOX_DIR for a file outbox)",
+  );
 }
 
-/** Slack and SES when configured; each missing one falls back to its outbox file. */
-export function digestChannelsFromEnv(): DigestChannel[] {
-  const outbox = outboxChannels(outboxDir());
-  const slackUrl = optionalEnv("slackWebhookUrl");
+/** Slack and SES when configured; on the local stack, each missing one is its outbox file. */
+export function digestChannelsFromEnv(secrets: SecretSource): DigestChannel[] {
+  const outboxDir = optionalEnv("outboxDir");
+  const outbox = outboxDir ? outboxChannels(outboxDir) : undefined;
+  const slackSecret = optionalEnv("slackSecretArn");
   const from = optionalEnv("emailFrom");
   const to = optionalEnv("emailTo");
   const channels: DigestChannel[] = [];
-  channels.push(slackUrl ? slackWebhookChannel(slackUrl) : outbox.slack);
-  channels.push(from && to ? sesChannel(new SESv2Client({}), from, to.split(",")) : outbox.email);
+  if (slackSecret)
+    channels.push({
+      name: "slack",
+      send: async (digest, chart) =>
+        slackWebhookChannel(await slackWebhookUrl(secrets, slackSecret)).send(digest, chart),
+    });
+  else if (outbox) channels.push(outbox.slack);
+  if (from && to) channels.push(sesChannel(new SESv2Client({}), from, to.split(",")));
+  else if (outbox) channels.push(outbox.email);
+  if (!channels.length)
+    throw new IntegrationNotConfiguredError(
+      "no digest channel: deploy with -c aspm:slackSecretArn=… and/or -c aspm:digestEmailFrom=… -c aspm:digestEmailTo=…",
+    );
   return channels;
 }

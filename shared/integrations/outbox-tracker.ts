@@ -2,14 +2,18 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import type { AdfDoc } from "./adf.ts";
-import type { TicketIssue, TicketTracker } from "./ticket-tracker.ts";
+import { groupIdFromLabels, type TicketIssue, type TicketTracker } from "./ticket-tracker.ts";
 
 const Index = z.record(z.string(), z.object({ key: z.string(), done: z.boolean() }));
 
+/** Outbox keys: namespaced so that none can ever be mistaken for (and act on) a real Jira issue. */
+export const OUTBOX_KEY_PREFIX = "outbox:";
+
 /**
- * The ticket tracker when no Jira is configured: every request we would send is written as a JSON
- * file under `<outbox>/jira/`, and an index stands in for Jira's label search, so reconciliation
- * behaves exactly as it would against Jira (no duplicates, transitions, reopen).
+ * The ticket tracker of the local stack when no Jira is configured: every request we would send is
+ * written as a JSON file under `<outbox>/jira/`, and an index stands in for Jira's label search, so
+ * reconciliation behaves as it would against Jira (no duplicates, transitions, reopen). Keys are
+ * `outbox:<group id>`: stable across runs and processes, and never a Jira key.
  */
 export function outboxTracker(outboxDir: string): TicketTracker {
   const dir = join(outboxDir, "jira");
@@ -27,17 +31,22 @@ export function outboxTracker(outboxDir: string): TicketTracker {
     writeFileSync(indexPath, `${JSON.stringify(index, null, 2)}\n`);
   const record = (op: string, key: string, payload: unknown) => {
     sequence++;
-    const file = join(dir, `${Date.now()}-${String(sequence).padStart(4, "0")}-${op}-${key}.json`);
+    const file = join(
+      dir,
+      `${Date.now()}-${String(sequence).padStart(4, "0")}-${op}-${key.replace(/[^A-Za-z0-9_-]/g, "_")}.json`,
+    );
     writeFileSync(file, `${JSON.stringify(payload, null, 2)}\n`);
   };
   return {
+    kind: "outbox",
+    owns: (key) => key.startsWith(OUTBOX_KEY_PREFIX),
     async findByLabel(label) {
       return load()[label];
     },
     async create(issue: TicketIssue) {
       const index = load();
-      const key = `${issue.project}-${Object.keys(index).length + 1}`;
-      const label = issue.labels[0] ?? key;
+      const label = issue.labels[0] ?? issue.summary;
+      const key = `${OUTBOX_KEY_PREFIX}${groupIdFromLabels(issue.labels) ?? label}`;
       index[label] = { key, done: false };
       save(index);
       record("create", key, { method: "POST", path: "/rest/api/3/issue", body: jiraFields(issue) });
@@ -62,8 +71,8 @@ export function outboxTracker(outboxDir: string): TicketTracker {
   };
 }
 
-/** The `fields` of a Jira create/edit request (IssueUpdateDetails). */
-export function jiraFields(issue: TicketIssue) {
+/** The `fields` of a Jira create/edit request (IssueUpdateDetails); the assignee as a resolved account id. */
+export function jiraFields(issue: TicketIssue, assigneeAccountId = issue.assigneeAccountId) {
   return {
     fields: {
       project: { key: issue.project },
@@ -73,6 +82,8 @@ export function jiraFields(issue: TicketIssue) {
       labels: issue.labels,
       priority: { name: issue.priority },
       ...(issue.dueDate ? { duedate: issue.dueDate } : {}),
+      ...(issue.component ? { components: [{ name: issue.component }] } : {}),
+      ...(assigneeAccountId ? { assignee: { accountId: assigneeAccountId } } : {}),
     },
   };
 }

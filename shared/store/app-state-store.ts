@@ -93,6 +93,16 @@ export async function loadBaseState(
   };
 }
 
+/** The app's committed correlation state (what every scope saw last), for readers other than correlate. */
+export async function loadCommittedState(
+  db: TableRef,
+  bucket: BucketRef,
+  appId: string,
+): Promise<AppState | undefined> {
+  const pointer = await readPointer(db, appId);
+  return pointer.stateKey ? readState(bucket, appId, pointer.stateKey) : undefined;
+}
+
 /**
  * Writes the next state object and marks it pending under optimistic locking on the pointer. A
  * retry of the same scan rewrites the same slot with the same plan.

@@ -12,6 +12,7 @@ import {
   type Source,
   TrackedFinding,
 } from "#shared/domain/tracked-finding";
+import { batchGetItems } from "./batch-get.ts";
 import { batchWrite } from "./batch-write.ts";
 import { queryAll, queryPage } from "./query.ts";
 import { keys, riskSortKey } from "./table.ts";
@@ -89,38 +90,19 @@ export async function existingFindingIds(
   return found;
 }
 
-async function batchGet(
+function batchGet(
   db: TableRef,
   appId: string,
   ids: readonly string[],
   projection: string | undefined,
   onItem: (item: Record<string, unknown>) => void,
 ): Promise<void> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100));
-  await mapConcurrent(chunks, 4, async (chunk) => {
-    let request:
-      | Record<string, { Keys: Array<Record<string, unknown>>; ProjectionExpression?: string }>
-      | undefined = {
-      [db.tableName]: {
-        Keys: chunk.map((id) => keys.finding(appId, id)),
-        ...(projection ? { ProjectionExpression: projection } : {}),
-      },
-    };
-    while (request) {
-      const out: BatchGetCommandOutput = await db.client.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[db.tableName] ?? []) onItem(item);
-      const unprocessed = out.UnprocessedKeys?.[db.tableName]?.Keys;
-      request = unprocessed?.length
-        ? {
-            [db.tableName]: {
-              Keys: unprocessed,
-              ...(projection ? { ProjectionExpression: projection } : {}),
-            },
-          }
-        : undefined;
-    }
-  });
+  return batchGetItems(
+    db,
+    ids.map((id) => keys.finding(appId, id)),
+    projection,
+    onItem,
+  );
 }
 
 export interface ObservationUpdate {
@@ -577,4 +559,51 @@ export async function applyTriage(db: TableRef, read: TrackedFinding, w: TriageW
       }),
     ),
   );
+}
+
+/**
+ * A person's owner override (e.g. a ticket reassigned in Jira): the finding's team becomes the new
+ * owner, and later scans keep it (`updateFromObservation` honours ownerOverride and its index key).
+ * An open finding moves to the new owner's open-by-risk index at once. The caller audits it.
+ */
+export async function setOwnerOverride(
+  db: TableRef,
+  appId: string,
+  findingId: string,
+  owner: string,
+): Promise<void> {
+  const key = teamKey(owner);
+  const base = {
+    TableName: db.tableName,
+    Key: keys.finding(appId, findingId),
+    ExpressionAttributeNames: { "#status": "status", "#score": "score" },
+    ExpressionAttributeValues: { ":owner": owner, ":key": key, ":open": "open" },
+  };
+  const sets = "ownerOverride = :owner, ownerOverrideKey = :key, team = :owner";
+  const moved = await conditionally(
+    db.client.send(
+      new UpdateCommand({
+        ...base,
+        UpdateExpression: `SET ${sets}, gsi1pk = :key, gsi1sk = :sk`,
+        ConditionExpression: "attribute_exists(pk) AND #status = :open",
+        // the open-by-risk index orders by the finding's current risk, not 0
+        ExpressionAttributeValues: {
+          ...base.ExpressionAttributeValues,
+          ":sk": riskSortKey((await getFinding(db, appId, findingId))?.score?.risk ?? 0, findingId),
+        },
+        ExpressionAttributeNames: { "#status": "status" },
+      }),
+    ),
+  );
+  if (!moved)
+    await conditionally(
+      db.client.send(
+        new UpdateCommand({
+          ...base,
+          UpdateExpression: `SET ${sets}`,
+          ConditionExpression: "attribute_exists(pk) AND #status <> :open",
+          ExpressionAttributeNames: { "#status": "status" },
+        }),
+      ),
+    );
 }

@@ -98,7 +98,9 @@ export const keys = {
   }),
   ticketGroup: (appId: string, groupId: string) => ({ pk: `APP#${appId}`, sk: `TICKET#${groupId}` }),
   ticketPrefix: "TICKET#",
-  /** Sparse: only groups whose desired state differs from what Jira last got. */
+  /** Findings whose ticket group may have changed, from one source; consumed by ticket sync. */
+  ticketChange: (appId: string, changeId: string) => ({ pk: `APP#${appId}`, sk: `TICKETCHANGE#${changeId}` }),
+  /** Sparse: ticket groups whose desired state differs from what Jira last got, and unconsumed ticket changes. */
   ticketsToSyncIndex: (groupId: string) => ({ gsi1pk: "TICKETS#SYNC", gsi1sk: groupId }),
   exception: (exceptionId: string) => ({ pk: `EXCEPTION#${exceptionId}`, sk: "EXCEPTION" }),
   exceptionsByExpiryIndex: (state: string, expiresAt: string, exceptionId: string) => ({

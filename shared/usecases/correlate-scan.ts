@@ -37,6 +37,7 @@ import {
 import { failScan, getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
+import { recordTicketChanges } from "#shared/store/ticket-store";
 import { exceptionMarkFor } from "./exceptions.ts";
 import { buildGate } from "./gate.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
@@ -188,6 +189,15 @@ export async function correlateScan(
           input.at,
         );
     writes = await applyChanges(deps, scorer, markOf, plan.changes, plan.next, input, team, loaded.uncertain);
+    // after the writes (a sync must not read the findings before they change), before the commit
+    // (a crash here replays the scan, which records them again)
+    await recordTicketChanges(
+      deps.db,
+      scan.appId,
+      `scan#${scan.scanId}`,
+      ticketRelevant(plan.changes),
+      input.at,
+    );
     if (stateKey) await finishStateCommit(deps.db, scan.appId, loaded.pointer, scan.scanId, stateKey);
     await publishChanges(deps.events, plan.changes, input);
   }
@@ -412,6 +422,13 @@ function observationUpdate(
     team,
     ...(score ? { score } : {}),
   };
+}
+
+/** Findings whose ticket may show the change: all but a closed source of a finding still open. */
+function ticketRelevant(changes: readonly FindingChange[]): string[] {
+  return changes.flatMap((c) =>
+    c.kind === "source-closed" ? [] : c.kind === "merged" && c.into ? [c.findingId, c.into] : [c.findingId],
+  );
 }
 
 async function publishChanges(

@@ -22,6 +22,7 @@ import {
 } from "#shared/store/exception-store";
 import { allFindingsOfApp, getFindings, listFindingsByCve, markException } from "#shared/store/finding-store";
 import type { TableRef } from "#shared/store/table-ref";
+import { recordTicketChanges } from "#shared/store/ticket-store";
 
 /**
  * Exceptions (DESIGN §7): requested, approved by someone else, active until they expire. While
@@ -49,6 +50,8 @@ async function coveredFindings(db: TableRef, stored: StoredException): Promise<T
   switch (scope.kind) {
     case "finding":
       return stored.appId ? getFindings(db, stored.appId, [scope.findingId]) : [];
+    case "findings":
+      return getFindings(db, scope.appId, scope.findingIds);
     case "cve": {
       const out: TrackedFinding[] = [];
       let cursor: Record<string, unknown> | undefined;
@@ -95,6 +98,11 @@ async function applyMarks(
     )
       await putAuditEvent(db, { appId: f.appId, findingId: f.findingId, event });
   }
+  // the findings leave (or rejoin) their tickets
+  const byApp = new Map<string, string[]>();
+  for (const f of findings) byApp.set(f.appId, [...(byApp.get(f.appId) ?? []), f.findingId]);
+  for (const [appId, ids] of byApp)
+    await recordTicketChanges(db, appId, `exception#${e.id}#${e.state}`, ids, at.toISOString());
   return findings.length;
 }
 

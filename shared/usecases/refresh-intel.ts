@@ -19,6 +19,7 @@ import { listExceptions } from "#shared/store/exception-store";
 import { listFindingsByCve, rescoreFinding } from "#shared/store/finding-store";
 import { clearIntelCache, loadIntel, saveIntel } from "#shared/store/intel-store";
 import type { TableRef } from "#shared/store/table-ref";
+import { recordTicketChanges } from "#shared/store/ticket-store";
 import { sendBackToReview } from "./exceptions.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
 
@@ -100,6 +101,7 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
     severity: string;
   }> = [];
   let checked = 0;
+  const rescoredByApp = new Map<string, string[]>();
   const exceptionsSeen = new Map<string, string[]>();
   let rescored = 0;
   for (const change of changes) {
@@ -136,6 +138,7 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
           },
         });
         rescored++;
+        rescoredByApp.set(finding.appId, [...(rescoredByApp.get(finding.appId) ?? []), finding.findingId]);
         if (finding.score?.priority !== score.priority) {
           priorityChanges.push({
             appId: finding.appId,
@@ -149,6 +152,9 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
       cursor = page.cursor;
     } while (cursor);
   }
+  // a new priority or due date shows on the ticket
+  for (const [appId, ids] of rescoredByApp)
+    await recordTicketChanges(deps.db, appId, `intel#${now.toISOString()}`, ids, now.toISOString());
   // an exception granted before a CVE got worse goes back to review, and its findings count again
   const exceptions = (await listExceptions(deps.db, ["approved", "active"])).map((e) => e.exception);
   const cvesByException = new Map<string, string[]>();

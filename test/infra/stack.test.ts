@@ -45,10 +45,26 @@ const cdkContext = JSON.parse(readFileSync(join(PROJECT_ROOT, "cdk.json"), "utf8
   unknown
 >;
 
+/** Every integration configured, as `cdk deploy -c aspm:…` would: the deploy this test stands for. */
+const ARN = {
+  jira: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:aspm/jira-AbCdEf",
+  slack: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:aspm/slack-GhIjKl",
+};
+const INTEGRATIONS = {
+  "aspm:jiraBaseUrl": "https://acme.atlassian.net",
+  "aspm:jiraSecretArn": ARN.jira,
+  "aspm:jiraProjectDefault": "SEC",
+  "aspm:jiraDoneTransition": "Close",
+  "aspm:slackSecretArn": ARN.slack,
+  "aspm:digestEmailFrom": "aspm@acme.example",
+  "aspm:digestEmailTo": "ciso@acme.example, appsec@acme.example",
+  "aspm:alarmEmail": "oncall@acme.example",
+};
+
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), "aspm-cdk-"));
   const started = performance.now();
-  const built = buildApp({ outdir, context: cdkContext });
+  const built = buildApp({ outdir, context: { ...cdkContext, ...INTEGRATIONS } });
   stack = built.stack;
   // throws with the cdk-nag report when any finding is not acknowledged
   assembly = built.app.synth();
@@ -371,7 +387,7 @@ describe("functions", () => {
     expect(normalize[ENV.tableName]).toEqual(ref(stack.data.table));
     expect(normalize[ENV.bucketName]).toEqual(ref(stack.ingest.bucket));
     expect(normalize[ENV.correlateQueueUrl]).toEqual(ref(stack.ingest.correlateQueue));
-    expect(JSON.stringify(normalize[ENV.secretSalt])).toContain("{{resolve:secretsmanager:");
+    expect(normalize[ENV.secretSaltArn]).toEqual(ref(stack.ingest.secretSalt));
     expect(env(stack.ingest.correlate.fn)[ENV.eventBusName]).toEqual(ref(stack.ingest.eventBus));
     // consumers know their last attempt from the redrive policy's count
     expect(normalize[ENV.maxReceiveCount]).toBe("3");
@@ -385,7 +401,7 @@ describe("functions", () => {
       "TableName",
     ])
       expect(json.Outputs?.[output], output).toBeDefined();
-    expect(env(stack.api.handler.fn)[ENV.adminTokenSecret]).toEqual(ref(stack.api.adminToken));
+    expect(env(stack.api.handler.fn)[ENV.adminTokenSecretArn]).toEqual(ref(stack.api.adminToken));
     expect(json.Parameters?.ApiTokenSha256).toBeUndefined();
   });
 
@@ -433,7 +449,7 @@ describe("api", () => {
       expect(actions).not.toContain(forbidden);
     // the admin token secret: read at run time, by ARN, never resolved into the environment
     const secretRead = statements.find((st) => [st.Action].flat().includes("secretsmanager:GetSecretValue"));
-    expect(secretRead?.Resource).toEqual(ref(stack.api.adminToken));
+    expect([secretRead?.Resource].flat()).toContainEqual(ref(stack.api.adminToken));
     const env = resource(stack.api.handler.fn).Properties.Environment.Variables;
     expect(JSON.stringify(env)).not.toContain("resolve:secretsmanager");
   });
@@ -508,5 +524,176 @@ describe("alarms", () => {
         `errors alarm for ${id}`,
       ).toBe(true);
     }
+  });
+});
+
+describe("integrations and secrets", () => {
+  const fnResources = () =>
+    ({
+      api: stack.api.handler,
+      normalize: stack.ingest.normalize,
+      correlate: stack.ingest.correlate,
+      ...stack.schedules.functions,
+    }) as Record<string, { fn: IConstruct; role: IConstruct }>;
+  const envOf = (fn: IConstruct) => resource(fn).Properties.Environment.Variables as Record<string, Cfn>;
+  /** Every statement of the policies attached to a role. */
+  const statementsOf = (role: IConstruct) =>
+    ofType("AWS::IAM::Policy")
+      .filter(([, p]) => p.Properties.Roles.some((r: Cfn) => r?.Ref === logicalId(role)))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<Record<string, Cfn>>);
+  const actions = (s: Record<string, Cfn>) => [s.Action].flat() as string[];
+  const grants = (role: IConstruct, action: string, resource: unknown) =>
+    statementsOf(role).some(
+      (s) =>
+        s.Effect === "Allow" &&
+        actions(s).includes(action) &&
+        JSON.stringify(s.Resource).includes(JSON.stringify(resource).replace(/^"|"$/g, "")),
+    );
+
+  it("puts no secret value and no plain credential in any function's environment", () => {
+    for (const [name, fn] of Object.entries(fnResources())) {
+      const env = envOf(fn.fn);
+      const text = JSON.stringify(env);
+      // a dynamic reference is resolved into the configuration at deploy time: never
+      expect(text, name).not.toContain("resolve:secretsmanager");
+      expect(text, name).not.toContain("SecretString");
+      for (const [variable, value] of Object.entries(env)) {
+        // credentials travel by reference only: the variable names say so, the values are ARNs
+        if (/SECRET|TOKEN|PASSWORD|WEBHOOK_URL/.test(variable))
+          expect(variable, `${name}: ${variable}`).toMatch(/_SECRET_ARN$|^ASPM_SECRET_SALT_ARN$/);
+        if (variable.endsWith("_ARN")) {
+          const arn = JSON.stringify(value);
+          expect(
+            arn.includes("arn:aws:secretsmanager:") || arn.includes('"Ref":'),
+            `${name}: ${variable}`,
+          ).toBe(true);
+        }
+      }
+    }
+    const ticketSync = envOf(stack.schedules.functions["ticket-sync"].fn);
+    expect(ticketSync[ENV.jiraSecretArn]).toBe(ARN.jira);
+    expect(ticketSync[ENV.jiraBaseUrl]).toBe("https://acme.atlassian.net");
+    expect(ticketSync[ENV.jiraProject]).toBe("SEC");
+    expect(ticketSync[ENV.jiraDoneTransition]).toBe("Close");
+    expect(ticketSync[ENV.outboxDir]).toBeUndefined();
+    const digest = envOf(stack.schedules.functions.digest.fn);
+    expect(digest[ENV.slackSecretArn]).toBe(ARN.slack);
+    expect(digest[ENV.emailTo]).toBe("ciso@acme.example,appsec@acme.example");
+    expect(envOf(stack.api.handler.fn)[ENV.jiraWebhookSecretArn]).toEqual(
+      ref(stack.jiraWebhookSecret as IConstruct),
+    );
+  });
+
+  it("grants each function read access to exactly the secrets it references", () => {
+    const secretReaders = {
+      normalize: ref(stack.ingest.secretSalt),
+      "ticket-sync": ARN.jira,
+      digest: ARN.slack,
+      api: ref(stack.jiraWebhookSecret as IConstruct),
+    } as const;
+    for (const [name, fn] of Object.entries(fnResources())) {
+      const expected = secretReaders[name as keyof typeof secretReaders];
+      const reads = statementsOf(fn.role).filter((s) => actions(s).includes("secretsmanager:GetSecretValue"));
+      if (!expected) {
+        expect(reads, `${name} reads no secret`).toEqual([]);
+        continue;
+      }
+      expect(grants(fn.role, "secretsmanager:GetSecretValue", expected), `${name} reads its secret`).toBe(
+        true,
+      );
+      expect(reads, `${name} reads only its secret`).toHaveLength(1);
+    }
+  });
+
+  it("lets the digest send raw MIME through SES from its sender identity, and nothing else send mail", () => {
+    const digest = stack.schedules.functions.digest.role;
+    const ses = statementsOf(digest).filter((s) => actions(s).some((a) => a.startsWith("ses:")));
+    expect([...new Set(ses.flatMap(actions))].sort()).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
+    const resources = JSON.stringify(ses.map((s) => s.Resource));
+    expect(resources).toContain("identity/aspm@acme.example");
+    expect(resources).toContain("identity/acme.example");
+    for (const [name, fn] of Object.entries(fnResources()))
+      if (name !== "digest")
+        expect(
+          statementsOf(fn.role)
+            .flatMap(actions)
+            .filter((a) => a.startsWith("ses:")),
+          name,
+        ).toEqual([]);
+  });
+
+  it("subscribes the alarm email to the alarm topic", () => {
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "oncall@acme.example",
+      TopicArn: ref(stack.alarms.topic),
+    });
+  });
+
+  it("runs ticket-sync one at a time, reading the correlation state, and alarms on failed syncs", () => {
+    const ticketSync = stack.schedules.functions["ticket-sync"];
+    expect(resource(ticketSync.fn).Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(grants(ticketSync.role, "s3:GetObject", "/state/*")).toBe(true);
+    const alarm = resource(stack.alarms.metricAlarms.TicketSyncFailures as IConstruct);
+    expect(alarm.Properties).toMatchObject({
+      Namespace: "aspm",
+      MetricName: "ticket_groups_failed",
+      Dimensions: [{ Name: "service", Value: "ticket-sync" }],
+      Period: 900,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      AlarmActions: [ref(stack.alarms.topic)],
+    });
+  });
+
+  it("enables every schedule once Jira and a digest channel are configured", () => {
+    for (const name of Object.keys(JOBS) as JobName[])
+      expect(resource(stack.schedules.schedules[name]).Properties.State, name).toBe("ENABLED");
+  });
+
+  it("generates the Jira webhook secret and outputs the webhook URL and the secret's ARN", () => {
+    const secret = resource(stack.jiraWebhookSecret as IConstruct);
+    expect(secret.Type).toBe("AWS::SecretsManager::Secret");
+    expect(secret.Properties.GenerateSecretString).toMatchObject({ ExcludePunctuation: true });
+    expect(JSON.stringify(json.Outputs?.JiraWebhookUrl?.Value)).toContain("v1/integrations/jira/webhook");
+    expect(json.Outputs?.JiraWebhookSecretArn?.Value).toEqual(ref(stack.jiraWebhookSecret as IConstruct));
+  });
+});
+
+describe("integration settings from the context", () => {
+  /** A synthesis without bundling (assets are placeholders): the wiring only, in a fraction of the time. */
+  const synthWithout = (context: Record<string, string>) => {
+    const built = buildApp({
+      outdir: mkdtempSync(join(outdir, "bare-")),
+      context: { ...cdkContext, "aws:cdk:bundling-stacks": [], ...context },
+    });
+    return { stack: built.stack, template: Template.fromStack(built.stack) };
+  };
+
+  it("without integrations, keeps ticket-sync and digest but disables their schedules (no silent /tmp outbox)", () => {
+    const bare = synthWithout({});
+    const state = (name: JobName) =>
+      bare.template.toJSON().Resources[
+        bare.stack.getLogicalId(bare.stack.schedules.schedules[name].node.defaultChild as CfnElement)
+      ].Properties.State;
+    expect(state("ticket-sync")).toBe("DISABLED");
+    expect(state("digest")).toBe("DISABLED");
+    expect(state("posture")).toBe("ENABLED");
+    expect(state("intel")).toBe("ENABLED");
+    bare.template.resourceCountIs("AWS::SNS::Subscription", 0);
+    expect(bare.stack.jiraWebhookSecret).toBeUndefined();
+  });
+
+  it("rejects a malformed or half-given setting with the context key in the message", () => {
+    expect(() => synthWithout({ "aspm:jiraBaseUrl": "https://acme.atlassian.net" })).toThrow(
+      /aspm:jiraBaseUrl and aspm:jiraSecretArn go together/,
+    );
+    expect(() =>
+      synthWithout({ "aspm:jiraBaseUrl": "http://acme.atlassian.net", "aspm:jiraSecretArn": ARN.jira }),
+    ).toThrow(/aspm:jiraBaseUrl: an https URL/);
+    expect(() => synthWithout({ "aspm:slackSecretArn": "https://hooks.slack.com/services/T/B/x" })).toThrow(
+      /aspm:slackSecretArn: a Secrets Manager secret ARN/,
+    );
+    expect(() => synthWithout({ "aspm:alarmEmail": "not-an-address" })).toThrow(/aspm:alarmEmail/);
   });
 });

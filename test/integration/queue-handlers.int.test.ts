@@ -90,7 +90,7 @@ describe("normalize handler", () => {
       .on(GetObjectCommand, { Key: poisoned })
       .rejects(Object.assign(new Error("boom"), { name: "InternalError" }));
     const handler = normalizeHandler(
-      () => ({
+      async () => ({
         db: tableRef(),
         bucket: { client, bucketName },
         sqs,

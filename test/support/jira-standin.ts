@@ -1,3 +1,4 @@
+import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -5,7 +6,7 @@ import { resolve } from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import Ajv04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
-import { CONTRACTS_DIR } from "./corpus.ts";
+import { CONTRACTS_DIR, inCI } from "./corpus.ts";
 
 /**
  * A local stand-in for the slice of Jira Cloud REST v3 that the ticket tracker uses, on 127.0.0.1:
@@ -16,12 +17,20 @@ import { CONTRACTS_DIR } from "./corpus.ts";
  *   GET  /rest/api/3/issue/{key}/transitions
  *   POST /rest/api/3/issue/{key}/transitions
  *   POST /rest/api/3/issue/{key}/comment
+ *   GET  /rest/api/3/user/search?query=
+ *
+ * and, in the other direction, what a person does in Jira (resolve, reassign, delete) as the
+ * webhook deliveries Jira would send for it, signed like Jira signs them (X-Hub-Signature).
  *
  * With contracts loaded (see `loadJiraContracts`), every request body is validated against
  * Atlassian's published OpenAPI beans and every ADF document (description, comment body) against
  * the ADF JSON Schema; a request that fails gets a 400 in Jira's error shape and is recorded in
  * `violations`. Every canned response is validated too, so the stand-in cannot drift from Jira.
- * Faults (429 with Retry-After, 5xx) can be queued ahead of the real answers.
+ * Faults (429 with Retry-After, 5xx) can be queued ahead of the real answers, and a request can be
+ * processed and then answered late (a client timeout after the change reached Jira).
+ *
+ * Workflows: "simple" (To Do, In Progress, Done, and a Won't Do status in the done category) or
+ * "screens" (Done and Close ask for a resolution on their screen, Won't Do listed first).
  */
 
 export const OPENAPI_FILE = "jira-platform-openapi.json";
@@ -33,7 +42,11 @@ export type JiraBean =
   | "Comment"
   | "SearchAndReconcileResults"
   | "CreatedIssue"
-  | "Transitions";
+  | "Transitions"
+  | "User"
+  | "UserDetails"
+  | "IssueBean"
+  | "Changelog";
 
 export interface JiraContracts {
   /** Problems of `body` as the named component schema, or [] when it is valid. */
@@ -46,6 +59,18 @@ function describeErrors(errors: ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map(
     (e) => `${e.instancePath || "/"} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`,
   );
+}
+
+/**
+ * The contracts for a test file: loaded, or (locally) undefined with the reason printed so the
+ * file's contract tests skip. In CI (CI=true) missing contracts fail the run instead.
+ */
+export function requireJiraContracts(): JiraContracts | undefined {
+  const loaded = loadJiraContracts();
+  if (loaded.contracts) return loaded.contracts;
+  if (inCI) throw new Error(`${loaded.reason}: CI needs ../shared/contracts`);
+  console.warn(`Skipping the Jira contract tests: ${loaded.reason}`);
+  return undefined;
 }
 
 /** Loads the stored schemas, or returns undefined (with the reason) when they are not there. */
@@ -82,12 +107,29 @@ export function loadJiraContracts(
   };
 }
 
+type Status = "To Do" | "In Progress" | "Done" | "Closed" | "Won't Do";
+
 export interface StandinIssue {
   id: string;
   key: string;
   fields: Record<string, unknown>;
-  status: "To Do" | "In Progress" | "Done";
+  status: Status;
+  resolution?: string;
   comments: unknown[];
+}
+
+export interface StandinUser {
+  accountId: string;
+  displayName: string;
+  /** Jira hides most addresses; user search still matches them. */
+  emailAddress?: string;
+}
+
+/** A webhook delivery as Jira sends it: the raw body and its headers. */
+export interface WebhookDelivery {
+  body: string;
+  headers: Record<string, string>;
+  payload: Record<string, unknown>;
 }
 
 export interface RecordedRequest {
@@ -121,22 +163,67 @@ export interface JiraStandin {
   failNext(...faults: Fault[]): void;
   /** Answers every matching request with this fault until cleared with `failAlways(undefined)`. */
   failAlways(fault: Fault | undefined): void;
+  /** The next matching request is processed normally but answered only after `delayMs`. */
+  answerLate(match: Fault["match"], delayMs: number): void;
+  users: StandinUser[];
+  /** A person resolves the issue through a transition (e.g. "Won't Do", or "Done" with a resolution). */
+  personResolves(key: string, by: StandinUser, transition: string, resolution?: string): WebhookDelivery;
+  personAssigns(key: string, by: StandinUser, to: StandinUser): WebhookDelivery;
+  personDeletes(key: string, by: StandinUser): WebhookDelivery;
   close(): Promise<void>;
 }
 
-const STATUS_CATEGORY = {
-  "To Do": { id: 2, key: "new", name: "To Do", colorName: "blue-gray" },
-  "In Progress": { id: 4, key: "indeterminate", name: "In Progress", colorName: "yellow" },
-  Done: { id: 3, key: "done", name: "Done", colorName: "green" },
+const CATEGORY = {
+  new: { id: 2, key: "new", name: "To Do", colorName: "blue-gray" },
+  indeterminate: { id: 4, key: "indeterminate", name: "In Progress", colorName: "yellow" },
+  done: { id: 3, key: "done", name: "Done", colorName: "green" },
 } as const;
+const STATUS_CATEGORY: Record<Status, (typeof CATEGORY)[keyof typeof CATEGORY]> = {
+  "To Do": CATEGORY.new,
+  "In Progress": CATEGORY.indeterminate,
+  Done: CATEGORY.done,
+  Closed: CATEGORY.done,
+  "Won't Do": CATEGORY.done,
+};
 
-const STATUS_ID = { "To Do": "10000", "In Progress": "3", Done: "10001" } as const;
+const STATUS_ID: Record<Status, string> = {
+  "To Do": "10000",
+  "In Progress": "3",
+  Done: "10001",
+  Closed: "6",
+  "Won't Do": "10002",
+};
 
-const TRANSITIONS = [
-  { id: "11", name: "To Do", to: "To Do" },
-  { id: "21", name: "In Progress", to: "In Progress" },
-  { id: "31", name: "Done", to: "Done" },
+const RESOLUTIONS = [
+  { id: "10001", name: "Won't Do" },
+  { id: "10000", name: "Done" },
+  { id: "10002", name: "Duplicate" },
 ] as const;
+
+interface StandinTransition {
+  id: string;
+  name: string;
+  to: Status;
+  /** The transition's screen asks for a resolution. */
+  resolution?: boolean;
+}
+
+const WORKFLOWS: Record<"simple" | "screens", StandinTransition[]> = {
+  // a refusal listed before the fix: choosing "the first done transition" would pick it
+  simple: [
+    { id: "41", name: "Won't Do", to: "Won't Do" },
+    { id: "11", name: "To Do", to: "To Do" },
+    { id: "21", name: "In Progress", to: "In Progress" },
+    { id: "31", name: "Done", to: "Done" },
+  ],
+  screens: [
+    { id: "41", name: "Won't Do", to: "Done", resolution: true },
+    { id: "51", name: "Close", to: "Closed", resolution: true },
+    { id: "31", name: "Done", to: "Done", resolution: true },
+    { id: "61", name: "Reopen", to: "To Do" },
+    { id: "21", name: "Start", to: "In Progress" },
+  ],
+};
 
 const PRIORITIES = new Set(["Highest", "High", "Medium", "Low", "Lowest"]);
 
@@ -163,8 +250,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export async function startJiraStandin(
-  options: { contracts?: JiraContracts; project?: string; email?: string; apiToken?: string } = {},
+  options: {
+    contracts?: JiraContracts;
+    project?: string;
+    email?: string;
+    apiToken?: string;
+    workflow?: "simple" | "screens";
+    users?: StandinUser[];
+    /** Signs webhook deliveries (X-Hub-Signature), as a Jira webhook with a secret does. */
+    webhookSecret?: string;
+  } = {},
 ): Promise<JiraStandin> {
+  const transitions = WORKFLOWS[options.workflow ?? "simple"];
+  const users = options.users ?? [];
+  const late: Array<{ match: Fault["match"]; delayMs: number }> = [];
+  let nextWebhook = 1;
+  const instance = randomUUID();
   const email = options.email ?? "bot@example.com";
   const apiToken = options.apiToken ?? "jira-api-token";
   const expectedAuth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString("base64")}`;
@@ -175,6 +276,8 @@ export async function startJiraStandin(
   let always: Fault | undefined;
   let nextId = 10000;
   let nextComment = 50000;
+  // a deleted issue's number is never handed out again, as in Jira
+  let nextKeyNumber = 1;
   let baseUrl = "";
 
   const matches = (fault: Fault, method: string, path: string) =>
@@ -261,7 +364,27 @@ export async function startJiraStandin(
     method: string,
     path: string,
     body: unknown,
+    query: URLSearchParams,
   ): Promise<{ status: number; body?: unknown }> {
+    const expandFields = (query.get("expand") ?? "").split(",").includes("transitions.fields");
+    if (method === "GET" && path === "/rest/api/3/user/search") {
+      const q = (query.get("query") ?? "").toLowerCase();
+      if (!q) throw new HttpFailure(400, ["The query parameter 'query' is required."]);
+      const found = users
+        .filter(
+          (u) => u.emailAddress?.toLowerCase().startsWith(q) || u.displayName.toLowerCase().startsWith(q),
+        )
+        .slice(0, Number(query.get("maxResults") ?? 50))
+        .map((u) => ({
+          self: `${baseUrl}/rest/api/3/user?accountId=${u.accountId}`,
+          accountId: u.accountId,
+          accountType: "atlassian",
+          displayName: u.displayName,
+          active: true,
+        }));
+      for (const u of found) checkResponse("User", u);
+      return { status: 200, body: found };
+    }
     if (method === "POST" && path === "/rest/api/3/search/jql") {
       checkRequest("SearchAndReconcileRequestBean", body);
       const request = body as { jql?: string; maxResults?: number; fields?: string[] };
@@ -289,9 +412,12 @@ export async function startJiraStandin(
       const fields = isRecord(body) && isRecord(body.fields) ? body.fields : {};
       checkRequest("IssueUpdateDetails", body, [["fields.description", fields.description]]);
       checkFields(fields, true);
+      const assignee = isRecord(fields.assignee) ? fields.assignee.accountId : undefined;
+      if (assignee !== undefined && !users.some((u) => u.accountId === assignee))
+        throw new HttpFailure(400, [`assignee: User '${String(assignee)}' does not exist.`]);
       const project = (fields.project as { key: string }).key;
       const id = String(nextId++);
-      const key = `${project}-${issues.size + 1}`;
+      const key = `${project}-${nextKeyNumber++}`;
       issues.set(key, { id, key, fields: structuredClone(fields), status: "To Do", comments: [] });
       return {
         status: 201,
@@ -306,6 +432,19 @@ export async function startJiraStandin(
       const issue = issueOr404(key);
       checkFields(fields, false);
       issue.fields = { ...issue.fields, ...structuredClone(fields) };
+      // `update` operations on labels: add, remove, set (what keeps a person's own labels)
+      const ops = isRecord(body) && isRecord(body.update) ? body.update.labels : undefined;
+      if (Array.isArray(ops)) {
+        let labels = Array.isArray(issue.fields.labels) ? [...(issue.fields.labels as string[])] : [];
+        for (const op of ops) {
+          if (!isRecord(op)) continue;
+          if (typeof op.add === "string" && !labels.includes(op.add)) labels.push(op.add);
+          if (typeof op.remove === "string") labels = labels.filter((l) => l !== op.remove);
+          if (Array.isArray(op.set)) labels = op.set.filter((l): l is string => typeof l === "string");
+        }
+        checkFields({ labels }, false);
+        issue.fields.labels = labels;
+      }
       return { status: 204 };
     }
     if (key && issuePath?.[2] === "/transitions" && method === "GET") {
@@ -313,10 +452,10 @@ export async function startJiraStandin(
       return {
         status: 200,
         body: checkResponse("Transitions", {
-          transitions: TRANSITIONS.map((t) => ({
+          transitions: transitions.map((t) => ({
             id: t.id,
             name: t.name,
-            hasScreen: false,
+            hasScreen: !!t.resolution,
             isGlobal: true,
             isInitial: false,
             isAvailable: true,
@@ -327,6 +466,24 @@ export async function startJiraStandin(
               name: t.to,
               statusCategory: STATUS_CATEGORY[t.to],
             },
+            ...(t.resolution && expandFields
+              ? {
+                  fields: {
+                    resolution: {
+                      key: "resolution",
+                      name: "Resolution",
+                      required: true,
+                      operations: ["set"],
+                      schema: { type: "resolution", system: "resolution" },
+                      allowedValues: RESOLUTIONS.map((r) => ({
+                        self: `${baseUrl}/rest/api/3/resolution/${r.id}`,
+                        id: r.id,
+                        name: r.name,
+                      })),
+                    },
+                  },
+                }
+              : {}),
           })),
         }),
       };
@@ -335,10 +492,23 @@ export async function startJiraStandin(
       checkRequest("IssueUpdateDetails", body);
       const issue = issueOr404(key);
       const id = isRecord(body) && isRecord(body.transition) ? body.transition.id : undefined;
-      const transition = TRANSITIONS.find((t) => t.id === id);
+      const transition = transitions.find((t) => t.id === id);
       if (!transition)
         throw new HttpFailure(400, [`Transition id '${String(id)}' is not valid for this issue.`]);
+      const fields = isRecord(body) && isRecord(body.fields) ? body.fields : {};
+      const given = isRecord(fields.resolution) ? fields.resolution : undefined;
+      const resolution = RESOLUTIONS.find((r) => r.id === given?.id || r.name === given?.name);
+      if (given && !transition.resolution)
+        throw new HttpFailure(400, [
+          "resolution: Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown.",
+        ]);
+      if (transition.resolution && !resolution)
+        throw new HttpFailure(400, ["resolution: Resolution is required."]);
       issue.status = transition.to;
+      if (resolution) issue.resolution = resolution.name;
+      else if (STATUS_CATEGORY[transition.to].key !== "done") delete issue.resolution;
+      else if (transition.to === "Won't Do") issue.resolution = "Won't Do";
+      else issue.resolution = "Done";
       return { status: 204 };
     }
     if (key && issuePath?.[2] === "/comment" && method === "POST") {
@@ -366,12 +536,14 @@ export async function startJiraStandin(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
     const method = req.method ?? "GET";
-    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname;
     const raw = await readBody(req);
     const answer = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       requests.push({ method, path, body: parsed, headers: req.headers, at, status });
       const text =
         payload === undefined ? "" : typeof payload === "string" ? payload : JSON.stringify(payload);
+      if (res.destroyed) return; // the client gave up waiting
       res.writeHead(status, {
         ...(text ? { "content-type": "application/json;charset=UTF-8" } : {}),
         ...headers,
@@ -409,7 +581,13 @@ export async function startJiraStandin(
       return;
     }
     try {
-      const out = await route(method, path, parsed);
+      const out = await route(method, path, parsed, url.searchParams);
+      const slow = late.find((l) => matches({ status: 0, match: l.match }, method, path));
+      if (slow) {
+        late.splice(late.indexOf(slow), 1);
+        // done in Jira; the answer comes after the client has given up
+        await new Promise((r) => setTimeout(r, slow.delayMs));
+      }
       answer(out.status, out.body);
     } catch (error) {
       if (error instanceof HttpFailure) answer(error.status, { errorMessages: error.messages, errors: {} });
@@ -426,6 +604,86 @@ export async function startJiraStandin(
   await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const userDetails = (u: StandinUser) => ({
+    self: `${baseUrl}/rest/api/3/user?accountId=${u.accountId}`,
+    accountId: u.accountId,
+    displayName: u.displayName,
+    ...(u.emailAddress ? { emailAddress: u.emailAddress } : {}),
+    active: true,
+    timeZone: "Europe/Paris",
+    accountType: "atlassian",
+  });
+
+  /** What Jira posts to a webhook for an issue event, checked against the beans it is made of. */
+  const deliver = (
+    webhookEvent: "jira:issue_updated" | "jira:issue_deleted",
+    issue: StandinIssue,
+    by: StandinUser,
+    items: Array<Record<string, string | undefined>>,
+  ): WebhookDelivery => {
+    const user = userDetails(by);
+    const assignee = users.find(
+      (u) => isRecord(issue.fields.assignee) && u.accountId === issue.fields.assignee.accountId,
+    );
+    const issueBean = {
+      id: issue.id,
+      self: `${baseUrl}/rest/api/3/issue/${issue.id}`,
+      key: issue.key,
+      fields: {
+        ...structuredClone(issue.fields),
+        status: statusField(issue),
+        resolution: issue.resolution
+          ? {
+              ...RESOLUTIONS.find((r) => r.name === issue.resolution),
+              self: `${baseUrl}/rest/api/3/resolution/1`,
+            }
+          : null,
+        assignee: assignee ? userDetails(assignee) : null,
+      },
+    };
+    const changelog = { id: String(nextWebhook + 70000), items };
+    const problems = [
+      ...(options.contracts?.bean("IssueBean", issueBean) ?? []),
+      ...(options.contracts?.bean("UserDetails", user) ?? []),
+      ...(items.length ? (options.contracts?.bean("Changelog", changelog) ?? []) : []),
+    ];
+    if (problems.length) violations.push(...problems.map((p) => `stand-in webhook: ${p}`));
+    const payload: Record<string, unknown> = {
+      timestamp: Date.now(),
+      webhookEvent,
+      ...(webhookEvent === "jira:issue_updated" ? { issue_event_type_name: "issue_generic" } : {}),
+      user,
+      issue: issueBean,
+      ...(items.length ? { changelog } : {}),
+    };
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = {
+      "content-type": "application/json; charset=utf-8",
+      // unique per delivery, as Jira's are (a retry of one delivery repeats it)
+      "x-atlassian-webhook-identifier": `${instance}-${nextWebhook++}`,
+    };
+    if (options.webhookSecret)
+      headers["x-hub-signature"] =
+        `sha256=${createHmac("sha256", options.webhookSecret).update(body).digest("hex")}`;
+    return { body, headers, payload };
+  };
+
+  const item = (
+    field: string,
+    from: string | undefined,
+    to: string | undefined,
+    fromText?: string,
+    toText?: string,
+  ) => ({
+    field,
+    fieldtype: "jira",
+    fieldId: field,
+    ...(from !== undefined ? { from } : {}),
+    ...(fromText !== undefined ? { fromString: fromText } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(toText !== undefined ? { toString: toText } : {}),
+  });
+
   return {
     baseUrl,
     email,
@@ -433,6 +691,42 @@ export async function startJiraStandin(
     issues,
     requests,
     violations,
+    users,
+    answerLate: (match, delayMs) => late.push({ match, delayMs }),
+    personResolves(key, by, transitionName, resolution) {
+      const issue = issueOr404(key);
+      const transition = transitions.find((t) => t.name === transitionName);
+      if (!transition) throw new Error(`no transition ${transitionName}`);
+      const fromStatus = issue.status;
+      const fromResolution = issue.resolution;
+      issue.status = transition.to;
+      issue.resolution = resolution ?? (transition.to === "Won't Do" ? "Won't Do" : "Done");
+      return deliver("jira:issue_updated", issue, by, [
+        item(
+          "resolution",
+          undefined,
+          RESOLUTIONS.find((r) => r.name === issue.resolution)?.id,
+          fromResolution,
+          issue.resolution,
+        ),
+        item("status", STATUS_ID[fromStatus], STATUS_ID[issue.status], fromStatus, issue.status),
+      ]);
+    },
+    personAssigns(key, by, to) {
+      const issue = issueOr404(key);
+      const previous = users.find(
+        (u) => isRecord(issue.fields.assignee) && u.accountId === issue.fields.assignee.accountId,
+      );
+      issue.fields.assignee = { accountId: to.accountId };
+      return deliver("jira:issue_updated", issue, by, [
+        item("assignee", previous?.accountId, to.accountId, previous?.displayName, to.displayName),
+      ]);
+    },
+    personDeletes(key, by) {
+      const issue = issueOr404(key);
+      issues.delete(key);
+      return deliver("jira:issue_deleted", issue, by, []);
+    },
     failNext: (...faults) => queued.push(...faults),
     failAlways: (fault) => {
       always = fault;

@@ -13,6 +13,7 @@ export default async function setup(project: TestProject) {
   project.provide("stack", {
     apiUrl: stack.apiUrl,
     apiToken: stack.apiToken,
+    jiraWebhookSecret: stack.jiraWebhookSecret,
     env: stack.env,
     outboxDir: stack.outboxDir,
     queues: stack.queues,
@@ -28,6 +29,7 @@ declare module "vitest" {
     stack: {
       apiUrl: string;
       apiToken: string;
+      jiraWebhookSecret: string;
       env: Record<string, string>;
       outboxDir: string;
       queues: { normalize: string; normalizeDlq: string; correlate: string; correlateDlq: string };

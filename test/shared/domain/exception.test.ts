@@ -221,6 +221,18 @@ describe("isExcepted", () => {
     expect(isExcepted({ ...finding, appId: "other-app" }, [byRule], at(5))).toBeUndefined();
   });
 
+  it("matches the listed findings of one app (a ticket's risk acceptance)", () => {
+    const byTicket = active({
+      id: "exc-t",
+      scope: { kind: "findings", appId: "payments-api", findingIds: ["f-1", "f-3"], ticket: "SEC-12" },
+    });
+    expect(isExcepted(finding, [byTicket], at(5))).toBe(byTicket);
+    expect(isExcepted({ ...finding, findingId: "f-2" }, [byTicket], at(5))).toBeUndefined();
+    expect(isExcepted({ ...finding, appId: "other-app" }, [byTicket], at(5))).toBeUndefined();
+    // as specific as a single finding: it wins over a CVE-wide exception
+    expect(isExcepted(finding, [active(), byTicket], at(5))?.id).toBe("exc-t");
+  });
+
   it("prefers the most specific scope", () => {
     const byCve = active();
     const byRule = active({

@@ -1,10 +1,18 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupFindings, type TicketGroup } from "#shared/domain/ticket-group";
+import { defaultRoute } from "#shared/domain/ticket-route";
 import type { TrackedFinding } from "#shared/domain/tracked-finding";
 import { type AdfDoc, adf } from "#shared/integrations/adf";
 import { JiraError, jiraTracker } from "#shared/integrations/jira-tracker";
-import { groupLabel, type TicketIssue, ticketIssue } from "#shared/integrations/ticket-tracker";
+import {
+  CreateUncertainError,
+  groupLabel,
+  TicketGoneError,
+  type TicketIssue,
+  TrackerAuthError,
+  ticketIssue,
+} from "#shared/integrations/ticket-tracker";
 import { CONTRACTS_DIR, skipWithoutShared } from "#test/support/corpus";
 import {
   ADF_FILE,
@@ -58,11 +66,21 @@ function appFindings(): TrackedFinding[] {
   ];
 }
 
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const credentialsOf = (jira: JiraStandin) => async () => ({ email: jira.email, apiToken: jira.apiToken });
+
 function issueFor(group: TicketGroup, findings: readonly TrackedFinding[]): TicketIssue {
   const members = group.members
     .map((id) => findings.find((f) => f.findingId === id))
     .filter((f): f is TrackedFinding => !!f);
-  return ticketIssue(group, members, "SEC");
+  return ticketIssue(group, members, defaultRoute("SEC"));
 }
 
 function upgradeGroup(findings: readonly TrackedFinding[]): TicketGroup {
@@ -95,8 +113,7 @@ describe.skipIf(skipContracts)(
       await (jira as JiraStandin | undefined)?.close();
     });
 
-    const tracker = () =>
-      jiraTracker({ baseUrl: `${jira.baseUrl}/`, email: jira.email, apiToken: jira.apiToken });
+    const tracker = () => jiraTracker({ baseUrl: `${jira.baseUrl}/`, credentials: credentialsOf(jira) });
 
     it("the stand-in rejects requests that break the contracts (so passing means something)", async () => {
       const post = (path: string, body: unknown) =>
@@ -309,8 +326,7 @@ describe.concurrent("jiraTracker retries", () => {
   const trackerFor = (jira: JiraStandin, maxRetryAfterSeconds?: number) =>
     jiraTracker({
       baseUrl: jira.baseUrl,
-      email: jira.email,
-      apiToken: jira.apiToken,
+      credentials: credentialsOf(jira),
       ...(maxRetryAfterSeconds === undefined ? {} : { maxRetryAfterSeconds }),
     });
   const gaps = (jira: JiraStandin) =>
@@ -348,21 +364,66 @@ describe.concurrent("jiraTracker retries", () => {
     });
   });
 
-  it("retries a 500 three times with growing waits, then succeeds without creating twice", async ({
-    expect,
-  }) => {
+  it("retries an idempotent search on 500 with growing waits, then succeeds", async ({ expect }) => {
     await withStandin(async (jira) => {
-      const fault = { status: 500, match: { method: "POST", pathPrefix: "/rest/api/3/issue" } };
+      const fault = { status: 500, match: { method: "POST", pathPrefix: "/rest/api/3/search" } };
       jira.failNext(fault, fault, fault);
-      const key = await trackerFor(jira).create(issue());
-      expect(key).toBe("SEC-1");
-      expect(jira.issues.size).toBe(1);
-      expect(jira.requests.map((r) => r.status)).toEqual([500, 500, 500, 201]);
+      expect(await trackerFor(jira).findByLabel("aspm-none")).toBeUndefined();
+      expect(jira.requests.map((r) => r.status)).toEqual([500, 500, 500, 200]);
       const [g1 = 0, g2 = 0, g3 = 0] = gaps(jira);
       expect(g1).toBeGreaterThanOrEqual(1000 - SLACK);
       expect(g2).toBeGreaterThanOrEqual(2000 - SLACK);
       expect(g3).toBeGreaterThanOrEqual(4000 - SLACK);
+    });
+  });
+
+  it("never retries a create that answered 500: it searches by label, and leaves it to the next run", async ({
+    expect,
+  }) => {
+    await withStandin(async (jira) => {
+      jira.failNext({ status: 500, match: { method: "POST", pathPrefix: "/rest/api/3/issue" } });
+      const error = await trackerFor(jira)
+        .create(issue())
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(CreateUncertainError);
+      expect(jira.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+        "POST /rest/api/3/issue 500",
+        "POST /rest/api/3/search/jql 200",
+      ]);
+      expect(jira.issues.size).toBe(0);
       expect(jira.violations).toEqual([]);
+    });
+  });
+
+  it("a create that reached Jira but timed out is found by its label, not created again", async ({
+    expect,
+  }) => {
+    await withStandin(async (jira) => {
+      jira.answerLate({ method: "POST", pathPrefix: "/rest/api/3/issue" }, 1500);
+      const t = jiraTracker({ baseUrl: jira.baseUrl, credentials: credentialsOf(jira), timeoutMs: 300 });
+      const key = await t.create(issue());
+      expect(key).toBe("SEC-1");
+      expect(jira.issues.size).toBe(1);
+      await until(() => jira.requests.length === 2);
+      expect([...jira.requests].sort((a, b) => a.at - b.at).map((r) => `${r.method} ${r.path}`)).toEqual([
+        "POST /rest/api/3/issue",
+        "POST /rest/api/3/search/jql",
+      ]);
+    });
+  });
+
+  it("a hung search times out and is retried, each attempt bounded by the timeout", async ({ expect }) => {
+    await withStandin(async (jira) => {
+      jira.answerLate({ method: "POST", pathPrefix: "/rest/api/3/search" }, 2000);
+      const t = jiraTracker({ baseUrl: jira.baseUrl, credentials: credentialsOf(jira), timeoutMs: 200 });
+      const started = Date.now();
+      expect(await t.findByLabel("aspm-none")).toBeUndefined();
+      // the first attempt was abandoned at its timeout, not when the answer came
+      expect(Date.now() - started).toBeLessThan(2000);
+      await until(() => jira.requests.length === 2);
     });
   });
 
@@ -404,10 +465,14 @@ describe.concurrent("jiraTracker retries", () => {
 
   it("does not retry client errors", async ({ expect }) => {
     await withStandin(async (jira) => {
-      const wrongToken = jiraTracker({ baseUrl: jira.baseUrl, email: jira.email, apiToken: "wrong" });
-      await expect(wrongToken.findByLabel("aspm-x")).rejects.toMatchObject({ status: 401 });
-      await expect(trackerFor(jira).setDone("SEC-404", true)).rejects.toMatchObject({ status: 404 });
-      await expect(trackerFor(jira).update("SEC-404", issue())).rejects.toMatchObject({ status: 404 });
+      const wrongToken = jiraTracker({
+        baseUrl: jira.baseUrl,
+        credentials: async () => ({ email: jira.email, apiToken: "wrong" }),
+      });
+      await expect(wrongToken.findByLabel("aspm-x")).rejects.toBeInstanceOf(TrackerAuthError);
+      // a 404 on one of our issues means a person deleted it
+      await expect(trackerFor(jira).setDone("SEC-404", true)).rejects.toBeInstanceOf(TicketGoneError);
+      await expect(trackerFor(jira).update("SEC-404", issue())).rejects.toBeInstanceOf(TicketGoneError);
       expect(jira.requests.map((r) => r.status)).toEqual([401, 404, 404]);
     });
   });

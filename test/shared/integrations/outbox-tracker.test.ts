@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adf } from "#shared/integrations/adf";
+import { jiraTracker } from "#shared/integrations/jira-tracker";
 import { jiraFields, outboxTracker } from "#shared/integrations/outbox-tracker";
 import type { TicketIssue } from "#shared/integrations/ticket-tracker";
 
@@ -60,13 +61,13 @@ describe("outboxTracker", () => {
     const t = outboxTracker(outbox);
     expect(await t.findByLabel("aspm-g1")).toBeUndefined();
     const key = await t.create(issue("aspm-g1"));
-    expect(key).toBe("SEC-1");
-    expect(await t.findByLabel("aspm-g1")).toEqual({ key: "SEC-1", done: false });
+    expect(key).toBe("outbox:aspm-g1");
+    expect(await t.findByLabel("aspm-g1")).toEqual({ key, done: false });
     expect(await t.findByLabel("aspm")).toBeUndefined();
-    expect(await t.create(issue("aspm-g2"))).toBe("SEC-2");
+    expect(await t.create(issue("aspm-g2"))).toBe("outbox:aspm-g2");
     expect(index()).toEqual({
-      "aspm-g1": { key: "SEC-1", done: false },
-      "aspm-g2": { key: "SEC-2", done: false },
+      "aspm-g1": { key: "outbox:aspm-g1", done: false },
+      "aspm-g2": { key: "outbox:aspm-g2", done: false },
     });
   });
 
@@ -74,6 +75,7 @@ describe("outboxTracker", () => {
     const t = outboxTracker(outbox);
     const created = issue("aspm-g1");
     const key = await t.create(created);
+    expect(key).toBe("outbox:aspm-g1");
     const edited = issue("aspm-g1", { summary: "[P2] edited", priority: "High" });
     await t.update(key, edited);
     const note = adf.doc(adf.paragraph("Scan update: Upgrade lodash to 4.17.21."));
@@ -84,23 +86,23 @@ describe("outboxTracker", () => {
     const names = files();
     expect(names).toHaveLength(5);
     expect(names.map((n) => n.replace(/^\d+-\d{4}-/, ""))).toEqual([
-      "create-SEC-1.json",
-      "update-SEC-1.json",
-      "comment-SEC-1.json",
-      "done-SEC-1.json",
-      "reopen-SEC-1.json",
+      "create-outbox_aspm-g1.json",
+      "update-outbox_aspm-g1.json",
+      "comment-outbox_aspm-g1.json",
+      "done-outbox_aspm-g1.json",
+      "reopen-outbox_aspm-g1.json",
     ]);
     const [c, u, m, d, r] = names.map(read);
     expect(c).toEqual({ method: "POST", path: "/rest/api/3/issue", body: jiraFields(created) });
-    expect(u).toEqual({ method: "PUT", path: "/rest/api/3/issue/SEC-1", body: jiraFields(edited) });
-    expect(m).toEqual({ method: "POST", path: "/rest/api/3/issue/SEC-1/comment", body: { body: note } });
+    expect(u).toEqual({ method: "PUT", path: `/rest/api/3/issue/${key}`, body: jiraFields(edited) });
+    expect(m).toEqual({ method: "POST", path: `/rest/api/3/issue/${key}/comment`, body: { body: note } });
     expect(d).toEqual({
       method: "POST",
-      path: "/rest/api/3/issue/SEC-1/transitions",
+      path: `/rest/api/3/issue/${key}/transitions`,
       body: { transition: { name: "Done" } },
     });
     expect(r).toMatchObject({
-      path: "/rest/api/3/issue/SEC-1/transitions",
+      path: `/rest/api/3/issue/${key}/transitions`,
       body: { transition: { name: "To Do" } },
     });
   });
@@ -111,7 +113,7 @@ describe("outboxTracker", () => {
     await t.create(issue("aspm-g2"));
     await t.setDone(k1, true);
     expect(await t.findByLabel("aspm-g1")).toEqual({ key: k1, done: true });
-    expect(await t.findByLabel("aspm-g2")).toEqual({ key: "SEC-2", done: false });
+    expect(await t.findByLabel("aspm-g2")).toEqual({ key: "outbox:aspm-g2", done: false });
     await t.setDone(k1, false);
     expect(await t.findByLabel("aspm-g1")).toEqual({ key: k1, done: false });
   });
@@ -131,18 +133,28 @@ describe("outboxTracker", () => {
     expect(await again.findByLabel("aspm-g1")).toEqual({ key, done: false });
     await again.setDone(key, true);
     expect(await outboxTracker(outbox).findByLabel("aspm-g1")).toEqual({ key, done: true });
-    expect(await again.create(issue("aspm-g2"))).toBe("SEC-2");
+    expect(await again.create(issue("aspm-g2"))).toBe("outbox:aspm-g2");
   });
 
-  it("never hands out the same key twice, across projects", async () => {
+  it("keys are the group, namespaced: stable across instances and never a Jira key", async () => {
+    const groupLabel = "aspm-0123456789abcdef";
+    const first = await outboxTracker(outbox).create(issue(groupLabel, { project: "OPS" }));
+    // a cold start of another container (a fresh /tmp) gives the same key, not the next number
+    const elsewhere = mkdtempSync(join(tmpdir(), "aspm-outbox-"));
+    try {
+      expect(await outboxTracker(elsewhere).create(issue(groupLabel))).toBe(first);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    expect(first).toBe("outbox:0123456789abcdef");
     const t = outboxTracker(outbox);
-    const keys = [
-      await t.create(issue("aspm-a")),
-      await t.create(issue("aspm-b", { project: "OPS" })),
-      await t.create(issue("aspm-c")),
-      await t.create(issue("aspm-d", { project: "OPS" })),
-    ];
-    expect(new Set(keys).size).toBe(4);
-    expect(keys.filter((k) => k.startsWith("OPS-"))).toHaveLength(2);
+    expect(t.owns(first)).toBe(true);
+    expect(t.owns("SEC-1")).toBe(false);
+    expect(
+      jiraTracker({
+        baseUrl: "https://acme.atlassian.net",
+        credentials: async () => ({ email: "a@b.c", apiToken: "t" }),
+      }).owns(first),
+    ).toBe(false);
   });
 });
