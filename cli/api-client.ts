@@ -12,7 +12,11 @@ export interface ApiTarget {
 const UploadResponse = z.object({
   scanId: z.string(),
   upload: z.object({ url: z.string(), fields: z.record(z.string(), z.string()), maxBytes: z.number() }),
+  codeowners: z
+    .object({ rules: z.number(), errors: z.array(z.object({ line: z.number(), reason: z.string() })) })
+    .optional(),
 });
+export type UploadResponse = z.infer<typeof UploadResponse>;
 
 export class ApiError extends Error {}
 
@@ -40,6 +44,8 @@ export interface UploadOptions {
   commit?: string;
   commitTime?: string;
   target?: string;
+  /** CODEOWNERS text sent with the scan. */
+  codeowners?: string;
 }
 
 /**
@@ -47,6 +53,15 @@ export interface UploadOptions {
  * file never passes through the API, and nothing waits on processing.
  */
 export async function uploadReport(api: ApiTarget, file: string, options: UploadOptions): Promise<string> {
+  return (await uploadScan(api, file, options)).scanId;
+}
+
+/** The upload, with what the API understood of a CODEOWNERS file sent along. */
+export async function uploadScan(
+  api: ApiTarget,
+  file: string,
+  options: UploadOptions,
+): Promise<Pick<UploadResponse, "scanId" | "codeowners">> {
   const created = UploadResponse.parse(await call(api, "POST", "/v1/uploads", options));
   const blob = await openAsBlob(file);
   if (blob.size > created.upload.maxBytes)
@@ -61,7 +76,7 @@ export async function uploadReport(api: ApiTarget, file: string, options: Upload
     throw new ApiError(
       `upload to storage failed with ${response.status}: ${(await response.text()).slice(0, 500)}`,
     );
-  return created.scanId;
+  return { scanId: created.scanId, ...(created.codeowners ? { codeowners: created.codeowners } : {}) };
 }
 
 export async function getScanStatus(api: ApiTarget, scanId: string): Promise<Scan> {
@@ -94,4 +109,28 @@ export async function waitForScan(
 
 export async function apiGet(api: ApiTarget, path: string): Promise<unknown> {
   return call(api, "GET", path);
+}
+
+const PushCatalogResponse = z.object({
+  source: z.string(),
+  format: z.enum(["aspm", "backstage"]),
+  components: z.number(),
+  systems: z.number(),
+  groups: z.number(),
+  apps: z.number(),
+  classified: z.number(),
+  routing: z.boolean(),
+  bindings: z.number(),
+  warnings: z.array(z.string()),
+});
+export type PushCatalogResponse = z.infer<typeof PushCatalogResponse>;
+
+export async function pushCatalog(
+  api: ApiTarget,
+  content: string,
+  source?: string,
+): Promise<PushCatalogResponse> {
+  return PushCatalogResponse.parse(
+    await call(api, "PUT", "/v1/catalog", { content, ...(source ? { source } : {}) }),
+  );
 }

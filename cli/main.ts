@@ -5,8 +5,10 @@ const HELP = `aspm: application security posture management
 
 Usage:
   aspm upload FILE --app APP [--tool T] [--format F] [--branch B] [--commit SHA] [--commit-time ISO]
-                   [--target T] [--repo R] [--wait]      upload a scanner report (ASPM_API_URL, ASPM_API_TOKEN)
+                   [--target T] [--repo R] [--codeowners FILE] [--wait]
+                                                        upload a scanner report (ASPM_API_URL, ASPM_API_TOKEN)
   aspm status SCAN_ID [--json]                          a scan's status and counts
+  aspm catalog push FILE [--source NAME]                push a catalog (our YAML or Backstage catalog-info.yaml)
   aspm parse FILE [--format F] [--json]                 parse a report locally (no AWS)
   aspm formats                                          the report formats aspm reads
   aspm correlate --app APP FILE... [--json] [--context apps.yaml] [--intel DIR]
@@ -80,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
         "commit-time": { type: "string" },
         target: { type: "string" },
         repo: { type: "string" },
+        codeowners: { type: "string" },
         wait: { type: "boolean" },
         api: { type: "string" },
         token: { type: "string" },
@@ -97,6 +100,7 @@ async function main(argv: string[]): Promise<void> {
         ...(str("commit-time") ? { commitTime: str("commit-time") } : {}),
         ...(str("target") ? { target: str("target") } : {}),
         ...(str("repo") ? { repo: str("repo") } : {}),
+        ...(str("codeowners") ? { codeownersFile: str("codeowners") } : {}),
         ...(str("api") ? { api: str("api") } : {}),
         ...(str("token") ? { token: str("token") } : {}),
         wait: values.wait === true,
@@ -115,6 +119,34 @@ async function main(argv: string[]): Promise<void> {
         json: values.json === true,
         ...(typeof values.api === "string" ? { api: values.api } : {}),
         ...(typeof values.token === "string" ? { token: values.token } : {}),
+      });
+      return;
+    }
+    case "catalog": {
+      const [action, ...args] = rest;
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          source: { type: "string" },
+          json: { type: "boolean" },
+          api: { type: "string" },
+          token: { type: "string" },
+          help: { type: "boolean", short: "h" },
+        },
+      });
+      const { CATALOG_USAGE, catalogPushCommand } = await import("./commands/catalog.ts");
+      if (values.help || action === "--help" || action === "-h") {
+        io.out(CATALOG_USAGE);
+        return;
+      }
+      if (action !== "push" || !positionals[0]) throw new CliError(CATALOG_USAGE, 2);
+      await catalogPushCommand(io, positionals[0], {
+        ...(typeof values.source === "string" ? { source: values.source } : {}),
+        ...(typeof values.api === "string" ? { api: values.api } : {}),
+        ...(typeof values.token === "string" ? { token: values.token } : {}),
+        json: values.json === true,
       });
       return;
     }

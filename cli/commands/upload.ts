@@ -1,11 +1,20 @@
-import {
-  type ApiTarget,
-  getScanStatus,
-  type UploadOptions,
-  uploadReport,
-  waitForScan,
-} from "../api-client.ts";
+import { readFileSync } from "node:fs";
+import { CODEOWNERS_MAX_BYTES } from "#shared/domain/codeowners";
+import { type ApiTarget, getScanStatus, type UploadOptions, uploadScan, waitForScan } from "../api-client.ts";
 import { CliError, type CliIo } from "../io.ts";
+
+/** Reads a CODEOWNERS file for upload; a missing or oversized file is a usage error (exit 2). */
+function readCodeowners(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    throw new CliError(`cannot read CODEOWNERS file ${file}`, 2);
+  }
+  if (bytes.byteLength > CODEOWNERS_MAX_BYTES)
+    throw new CliError(`${file} is over GitHub's 3 MB CODEOWNERS limit`, 2);
+  return bytes.toString("utf8");
+}
 
 export function apiTarget(options: { api?: string; token?: string }): ApiTarget {
   const url = options.api ?? process.env.ASPM_API_URL;
@@ -19,12 +28,22 @@ export function apiTarget(options: { api?: string; token?: string }): ApiTarget 
 export async function uploadCommand(
   io: CliIo,
   file: string,
-  options: UploadOptions & { api?: string; token?: string; wait?: boolean },
+  options: UploadOptions & { api?: string; token?: string; wait?: boolean; codeownersFile?: string },
 ): Promise<void> {
   const api = apiTarget(options);
-  const { api: _a, token: _t, wait, ...upload } = options;
-  const scanId = await uploadReport(api, file, upload);
+  const { api: _a, token: _t, wait, codeownersFile, ...upload } = options;
+  const codeowners = codeownersFile ? readCodeowners(codeownersFile) : undefined;
+  const { scanId, codeowners: understood } = await uploadScan(api, file, {
+    ...upload,
+    ...(codeowners ? { codeowners } : {}),
+  });
   io.out(`uploaded ${file} as scan ${scanId}`);
+  if (understood) {
+    io.out(
+      `  CODEOWNERS: ${understood.rules} rules${understood.errors.length ? `, ${understood.errors.length} lines skipped` : ""}`,
+    );
+    for (const e of understood.errors.slice(0, 10)) io.err(`  ${codeownersFile}:${e.line}: ${e.reason}`);
+  }
   if (!wait) return;
   const scan = await waitForScan(api, scanId, (s) =>
     io.out(`  ${s.status}${s.format ? ` (${s.format}, ${s.tool?.name ?? "?"})` : ""}`),

@@ -5,6 +5,7 @@ import type { BucketRef } from "#shared/store/blob-store";
 import { listFindingsByCve, listFindingsOfApp, listOpenFindingsOfTeam } from "#shared/store/finding-store";
 import { getScan, listScansOfApp } from "#shared/store/scan-store";
 import type { TableRef } from "#shared/store/table-ref";
+import { isCatalogInputError, PushCatalogRequest, pushCatalog } from "#shared/usecases/catalog";
 import { CreateUploadRequest, createUpload } from "#shared/usecases/create-upload";
 import { body, decodeCursor, encodeCursor, HttpError, json } from "./http.ts";
 
@@ -52,6 +53,13 @@ const ROUTES: Route[] = [
     const request = body(event, CreateUploadRequest);
     const result = await createUpload(deps, request);
     return json(201, { ...result, statusUrl: `/v1/scans/${result.scanId}` });
+  }),
+  route("PUT", "/v1/catalog", async (deps, event) => {
+    const request = body(event, PushCatalogRequest);
+    const result = await pushCatalog(deps, request).catch((error: unknown) => {
+      throw isCatalogInputError(error) ? new HttpError(400, error.message) : error;
+    });
+    return json(200, result);
   }),
   route("GET", "/v1/scans/{scanId}", async (deps, _event, params) => {
     const scan = await getScan(deps.db, params.scanId ?? "");

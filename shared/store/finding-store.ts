@@ -5,6 +5,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mapConcurrent } from "#shared/concurrency";
+import type { OwnerSource } from "#shared/domain/ownership";
 import {
   type AuditEvent,
   type ProviderView,
@@ -92,6 +93,7 @@ export interface ObservationUpdate {
   correlationKey: string;
   source: Source;
   team: string;
+  ownerSource?: OwnerSource;
   score?: Score;
   /** Reopen: move from resolved to open and append the audit event, once. */
   reopen?: AuditEvent;
@@ -148,6 +150,10 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
     "teamKey = :teamKey",
     "team = if_not_exists(ownerOverride, :team)",
   );
+  if (u.ownerSource) {
+    values[":ownerSource"] = u.ownerSource;
+    sets.push("ownerSource = if_not_exists(ownerOverrideSource, :ownerSource)");
+  }
   if (u.cve) {
     const cveKeys = keys.byCveIndex(u.cve, u.appId, u.findingId);
     values[":cve"] = u.cve;
@@ -343,6 +349,7 @@ export function parseFinding(item: Record<string, unknown>): TrackedFinding {
     teamKey: _t,
     ownerOverride: _o,
     ownerOverrideKey: _ok,
+    ownerOverrideSource: _os,
     mergedInto: _m,
     ...rest
   } = withoutKeys(item);
@@ -423,5 +430,29 @@ export async function markException(
         ExpressionAttributeValues: { ":events": [event], ...(mark ? { ":mark": mark } : {}) },
       }),
     ),
+  );
+}
+
+/**
+ * A person's owner override (triage): wins over every other ownership source, and correlation keeps
+ * it (`if_not_exists(ownerOverride…)` in updateFromObservation). The open-by-team key follows it.
+ */
+export async function setOwnerOverride(
+  db: TableRef,
+  finding: TrackedFinding,
+  owner: string,
+  event: AuditEvent,
+): Promise<void> {
+  const key = teamKey(owner);
+  const open = finding.status === "open";
+  await db.client.send(
+    new UpdateCommand({
+      TableName: db.tableName,
+      Key: keys.finding(finding.appId, finding.findingId),
+      UpdateExpression: `SET ownerOverride = :owner, ownerOverrideSource = :triage, ownerOverrideKey = :key, team = :owner, ownerSource = :triage, teamKey = :key, #history = list_append(#history, :events)${open ? ", gsi1pk = :key" : ""}`,
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeNames: { "#history": "history" },
+      ExpressionAttributeValues: { ":owner": owner, ":triage": "triage", ":key": key, ":events": [event] },
+    }),
   );
 }

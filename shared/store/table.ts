@@ -78,6 +78,16 @@ export const keys = {
   team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
   teamsIndex: (teamId: string) => ({ gsi1pk: "TEAMS", gsi1sk: teamId }),
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: "WEBHOOK" }),
+  /** One pushed catalog source (`aspm`, `backstage`, …), in chunks that fit an item. */
+  catalogSource: (source: string, chunk: number) => ({
+    pk: "CATALOG",
+    sk: `SOURCE#${source}#${pad(chunk, 4)}`,
+  }),
+  catalogSourcePrefix: (source: string) => `SOURCE#${source}#`,
+  catalogRouting: () => ({ pk: "CATALOG", sk: "ROUTING" }),
+  /** Derived from every source: the catalog entries of one app id or repo slug, and the CODEOWNERS aliases. */
+  ownershipBinding: (kind: "APP" | "REPO", id: string) => ({ pk: "CATALOG#BIND", sk: `${kind}#${id}` }),
+  ownershipAliases: () => ({ pk: "CATALOG#BIND", sk: "ALIASES" }),
 } as const;
 
 /** S3 object keys, built in one place like the table keys. */
@@ -86,6 +96,8 @@ export const objectKeys = {
   normalized: (appId: string, scanId: string) => `normalized/${appId}/${scanId}.json.gz`,
   appState: (appId: string, scanId: string) => `state/${appId}/${scanId}.json.gz`,
   intelSnapshot: (name: string, date: string) => `intel/${name}/${date}`,
+  /** The CODEOWNERS file sent with a scan (outside raw/, so it never triggers normalize). */
+  codeowners: (appId: string, scanId: string) => `codeowners/${appId}/${scanId}`,
 } as const;
 
 /** Parses `raw/{app}/{scanId}` back into its parts; anything else is not ours to process. */

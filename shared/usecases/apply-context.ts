@@ -1,4 +1,4 @@
-import { parseAppContextYaml } from "#shared/domain/app-context";
+import { type AppContext, parseAppContextYaml } from "#shared/domain/app-context";
 import { classifyApp, ensureApp } from "#shared/store/app-store";
 import type { TableRef } from "#shared/store/table-ref";
 
@@ -7,7 +7,15 @@ import type { TableRef } from "#shared/store/table-ref";
  * created if new and classified, which clears its "unclassified" flag. Returns the app ids.
  */
 export async function applyContextFile(db: TableRef, yamlText: string, now = new Date()): Promise<string[]> {
-  const contexts = parseAppContextYaml(yamlText);
+  return applyContexts(db, parseAppContextYaml(yamlText), now);
+}
+
+/** Applies parsed contexts (from the context file or a catalog push) to the inventory. */
+export async function applyContexts(
+  db: TableRef,
+  contexts: ReadonlyMap<string, AppContext>,
+  now = new Date(),
+): Promise<string[]> {
   for (const [appId, ctx] of contexts) {
     await ensureApp(db, appId, now.toISOString());
     await classifyApp(

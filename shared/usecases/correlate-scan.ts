@@ -9,9 +9,10 @@ import {
 } from "#shared/domain/correlate";
 import { NormalizedReport } from "#shared/domain/finding";
 import type { IntelSnapshot } from "#shared/domain/intel";
+import type { Ownership } from "#shared/domain/ownership";
 import type { RiskPolicy } from "#shared/domain/risk-policy";
 import type { ScanCounts } from "#shared/domain/scan-counts";
-import type { Score, Source, TrackedFinding } from "#shared/domain/tracked-finding";
+import type { ProviderView, Score, Source, TrackedFinding } from "#shared/domain/tracked-finding";
 import { DETAIL_TYPES, type FindingsChangedDetail, type ScanProcessedDetail } from "#shared/events";
 import { beginStateCommit, finishStateCommit, loadBaseState } from "#shared/store/app-state-store";
 import { getApp, touchAppScan } from "#shared/store/app-store";
@@ -29,6 +30,7 @@ import { getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
 import { exceptionMarkFor } from "./exceptions.ts";
+import { ownershipFor } from "./ownership.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
 
 type Scorer = (view: Observed["view"], firstSeenAt: string) => Score;
@@ -95,7 +97,7 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
     await getJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId)),
   );
   const app = await getApp(deps.db, scan.appId);
-  const team = app?.team ?? "unowned";
+  const ownerOf = await ownershipFor(deps, scan, app);
   const context = appContextOf(scan.appId, app);
   const intel = await deps.intel?.();
   const now = new Date();
@@ -144,7 +146,16 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
           plan.next,
           input.at,
         );
-    writes = await applyChanges(deps, scorer, markOf, plan.changes, plan.next, input, team, loaded.uncertain);
+    writes = await applyChanges(
+      deps,
+      scorer,
+      markOf,
+      plan.changes,
+      plan.next,
+      input,
+      ownerOf,
+      loaded.uncertain,
+    );
     if (stateKey) await finishStateCommit(deps.db, scan.appId, loaded.pointer, scan.scanId, stateKey);
     await publishChanges(deps.events, plan.changes, input);
   }
@@ -174,7 +185,7 @@ async function applyChanges(
   changes: FindingChange[],
   next: ReturnType<typeof planCorrelation>["next"],
   scan: ScanInput,
-  team: string,
+  ownerOf: (view: ProviderView) => Ownership,
   uncertain: boolean,
 ): Promise<{ puts: number; updates: number }> {
   let budget = deps.crashAfterWrites ?? Number.POSITIVE_INFINITY;
@@ -190,6 +201,7 @@ async function applyChanges(
     if (change.kind === "created" && change.observed) {
       const o = change.observed;
       const score = scoreOf(o, change.firstSeenAt);
+      const owner = ownerOf(o.view);
       // built by assignment after one spread: conditional spreads would make each item a slow dictionary
       const finding: TrackedFinding = {
         ...o.view,
@@ -201,7 +213,8 @@ async function applyChanges(
         reopenCount: 0,
         sources: { [scan.scopeId]: source(o, scan) },
         contentHash: o.contentHash,
-        team,
+        team: owner.owner,
+        ownerSource: owner.source,
         history: [
           {
             at: scan.at,
@@ -235,7 +248,11 @@ async function applyChanges(
       if (await putFindingIfAbsent(deps.db, finding)) puts++;
       else {
         const o = changes.find((c) => c.findingId === finding.findingId)?.observed;
-        if (o) await updateFromObservation(deps.db, observationUpdate(o, scan, team, finding.score, next));
+        if (o)
+          await updateFromObservation(
+            deps.db,
+            observationUpdate(o, scan, ownerOf(o.view), finding.score, next),
+          );
         updates++;
       }
     });
@@ -251,7 +268,7 @@ async function applyChanges(
       case "updated":
         if (!o) return;
         await updateFromObservation(deps.db, {
-          ...observationUpdate(o, scan, team, scoreOf(o, change.firstSeenAt), next),
+          ...observationUpdate(o, scan, ownerOf(o.view), scoreOf(o, change.firstSeenAt), next),
           ...(change.kind === "reopened"
             ? {
                 reopen: {
@@ -302,7 +319,7 @@ async function applyChanges(
 function observationUpdate(
   o: Observed,
   scan: ScanInput,
-  team: string,
+  owner: Ownership,
   score: Score | undefined,
   next: ReturnType<typeof planCorrelation>["next"],
 ) {
@@ -314,7 +331,8 @@ function observationUpdate(
     contentHash: o.contentHash,
     correlationKey: o.key,
     source: source(o, scan),
-    team,
+    team: owner.owner,
+    ownerSource: owner.source,
     ...(score ? { score } : {}),
   };
 }
