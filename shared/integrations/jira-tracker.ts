@@ -25,6 +25,14 @@ const SearchResponse = z.object({
     .optional(),
 });
 const CreatedIssue = z.object({ key: z.string() });
+const Users = z.array(
+  z.object({
+    accountId: z.string(),
+    accountType: z.string().optional(),
+    active: z.boolean().optional(),
+    emailAddress: z.string().optional(),
+  }),
+);
 const Transitions = z.object({
   transitions: z.array(
     z.object({
@@ -124,6 +132,14 @@ export function jiraTracker(config: JiraConfig): TicketTracker {
     setDone: transitionTo,
     async comment(key, body: AdfDoc) {
       await call("POST", `/rest/api/3/issue/${encodeURIComponent(key)}/comment`, { body });
+    },
+    async findUserAccountId(email) {
+      const users = Users.parse(
+        await call("GET", `/rest/api/3/user/search?query=${encodeURIComponent(email)}&maxResults=10`),
+      ).filter((u) => u.active !== false && (u.accountType ?? "atlassian") === "atlassian");
+      // emails are hidden by privacy settings for many users: an exact match first, else a sole hit
+      const exact = users.find((u) => u.emailAddress?.toLowerCase() === email.toLowerCase());
+      return exact?.accountId ?? (users.length === 1 ? users[0]?.accountId : undefined);
     },
   };
 }

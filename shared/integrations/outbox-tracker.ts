@@ -73,6 +73,8 @@ export function jiraFields(issue: TicketIssue) {
       labels: issue.labels,
       priority: { name: issue.priority },
       ...(issue.dueDate ? { duedate: issue.dueDate } : {}),
+      ...(issue.components?.length ? { components: issue.components.map((name) => ({ name })) } : {}),
+      ...(issue.assigneeAccountId ? { assignee: { accountId: issue.assigneeAccountId } } : {}),
     },
   };
 }

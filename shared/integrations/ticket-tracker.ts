@@ -1,3 +1,4 @@
+import type { TicketRoute } from "#shared/domain/routing";
 import { isActionable, type TicketGroup } from "#shared/domain/ticket-group";
 import type { TrackedFinding } from "#shared/domain/tracked-finding";
 import { type AdfDoc, adf } from "./adf.ts";
@@ -10,6 +11,8 @@ export interface TicketTracker {
   update(key: string, issue: TicketIssue): Promise<void>;
   setDone(key: string, done: boolean): Promise<void>;
   comment(key: string, body: AdfDoc): Promise<void>;
+  /** The account id of the user with this email (Jira user search), for routing rules that name an email. */
+  findUserAccountId?(email: string): Promise<string | undefined>;
 }
 
 export interface TicketIssue {
@@ -19,6 +22,8 @@ export interface TicketIssue {
   labels: string[];
   priority: string;
   dueDate?: string;
+  components?: string[];
+  assigneeAccountId?: string;
 }
 
 export function groupLabel(groupId: string): string {
@@ -31,15 +36,18 @@ const JIRA_PRIORITY: Record<string, string> = { P1: "Highest", P2: "High", P3: "
 export function ticketIssue(
   group: TicketGroup,
   members: readonly TrackedFinding[],
-  project: string,
+  route: TicketRoute | string,
 ): TicketIssue {
+  const r = typeof route === "string" ? { project: route, labels: [] } : route;
   const open = members.filter((m) => isActionable(m));
   const top = [...open].sort((a, b) => (b.score?.risk ?? 0) - (a.score?.risk ?? 0))[0];
   const factors = top?.score?.factors ?? [];
   return {
-    project,
+    project: r.project,
     summary: `[${group.priority}] ${group.title}`.slice(0, 254),
-    labels: [groupLabel(group.groupId), "aspm", `aspm-app-${group.appId}`],
+    labels: [...new Set([groupLabel(group.groupId), "aspm", `aspm-app-${group.appId}`, ...r.labels])],
+    ...(r.component ? { components: [r.component] } : {}),
+    ...(r.assigneeAccountId ? { assigneeAccountId: r.assigneeAccountId } : {}),
     priority: JIRA_PRIORITY[group.priority] ?? "Medium",
     ...(group.dueAt ? { dueDate: group.dueAt.slice(0, 10) } : {}),
     description: adf.doc(

@@ -6,6 +6,7 @@ import { listApps } from "#shared/store/app-store";
 import { allFindingsOfApp } from "#shared/store/finding-store";
 import type { TableRef } from "#shared/store/table-ref";
 import { getTicket, putTicket, type TicketRecord } from "#shared/store/ticket-store";
+import { ticketRouter } from "./ticket-routing.ts";
 
 export interface TicketSyncDeps {
   db: TableRef;
@@ -41,11 +42,12 @@ export async function syncTickets(deps: TicketSyncDeps): Promise<TicketSyncResul
     failed: 0,
   };
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const routeOf = await ticketRouter(deps.db, deps.tracker, deps.projectFor);
   for (const app of await listApps(deps.db)) {
     const findings: TrackedFinding[] = [];
     for await (const f of allFindingsOfApp(deps.db, app.appId)) findings.push(f);
     const byId = new Map(findings.map((f) => [f.findingId, f]));
-    for (const group of groupFindings(app.appId, findings)) {
+    for (const group of groupFindings(app.appId, findings, routeOf)) {
       const previous = await getTicket(deps.db, app.appId, group.groupId);
       // a group that never had an open ticket and is already done needs none
       if (!previous && group.status === "done") continue;
@@ -69,7 +71,7 @@ export async function syncTickets(deps: TicketSyncDeps): Promise<TicketSyncResul
         updatedAt: now(),
       };
       try {
-        const issue = ticketIssue(group, members, deps.projectFor(app.team ?? "unowned"));
+        const issue = ticketIssue(group, members, group.route ?? routeOf(group.owner));
         let key = record.ticketKey;
         let wasDone = record.pushedStatus === "done";
         if (!key) {

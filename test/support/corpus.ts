@@ -4,9 +4,11 @@ import { fileURLToPath } from "node:url";
 
 /** The team's shared reference material lives beside the repo, never inside it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const CORPUS_DIR = resolve(REPO_ROOT, "../shared/corpus");
-export const SHARED_DATA_DIR = resolve(REPO_ROOT, "../shared/data");
-export const CONTRACTS_DIR = resolve(REPO_ROOT, "../shared/contracts");
+/** `../shared` beside the checkout; ASPM_SHARED_DIR points elsewhere (a git worktree, a CI cache). */
+const SHARED_DIR = process.env.ASPM_SHARED_DIR ?? resolve(REPO_ROOT, "../shared");
+export const CORPUS_DIR = resolve(SHARED_DIR, "corpus");
+export const SHARED_DATA_DIR = resolve(SHARED_DIR, "data");
+export const CONTRACTS_DIR = resolve(SHARED_DIR, "contracts");
 
 export const corpusAvailable = existsSync(resolve(CORPUS_DIR, "MANIFEST.tsv"));
 

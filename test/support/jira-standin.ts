@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import Ajv04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
-import { REPO_ROOT } from "./corpus.ts";
+import { CONTRACTS_DIR } from "./corpus.ts";
 
 /**
  * A local stand-in for the slice of Jira Cloud REST v3 that the ticket tracker uses, on 127.0.0.1:
@@ -16,6 +16,7 @@ import { REPO_ROOT } from "./corpus.ts";
  *   GET  /rest/api/3/issue/{key}/transitions
  *   POST /rest/api/3/issue/{key}/transitions
  *   POST /rest/api/3/issue/{key}/comment
+ *   GET  /rest/api/3/user/search?query=      (matches the start of display name or email)
  *
  * With contracts loaded (see `loadJiraContracts`), every request body is validated against
  * Atlassian's published OpenAPI beans and every ADF document (description, comment body) against
@@ -24,7 +25,8 @@ import { REPO_ROOT } from "./corpus.ts";
  * Faults (429 with Retry-After, 5xx) can be queued ahead of the real answers.
  */
 
-export const CONTRACTS_DIR = resolve(REPO_ROOT, "../shared/contracts");
+export { CONTRACTS_DIR };
+
 const OPENAPI_FILE = "jira-platform-openapi.json";
 const ADF_FILE = "atlassian-adf-schema-v1.json";
 
@@ -34,7 +36,8 @@ export type JiraBean =
   | "Comment"
   | "SearchAndReconcileResults"
   | "CreatedIssue"
-  | "Transitions";
+  | "Transitions"
+  | "User";
 
 export interface JiraContracts {
   /** Problems of `body` as the named component schema, or [] when it is valid. */
@@ -163,8 +166,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+export interface StandinUser {
+  accountId: string;
+  emailAddress: string;
+  displayName: string;
+}
+
 export async function startJiraStandin(
-  options: { contracts?: JiraContracts; project?: string; email?: string; apiToken?: string } = {},
+  options: {
+    contracts?: JiraContracts;
+    project?: string;
+    email?: string;
+    apiToken?: string;
+    /** When given, creates must name one of these projects and only its components, as Jira enforces. */
+    projects?: Record<string, { components: string[] }>;
+    /** Users the user search finds and assignees must be. */
+    users?: StandinUser[];
+  } = {},
 ): Promise<JiraStandin> {
   const email = options.email ?? "bot@example.com";
   const apiToken = options.apiToken ?? "jira-api-token";
@@ -246,6 +264,23 @@ export async function startJiraStandin(
       if (!isRecord(p) || typeof p.name !== "string" || !PRIORITIES.has(p.name))
         problems.priority = `Priority name '${JSON.stringify(p)}' is not valid`;
     }
+    const projectKey = isRecord(fields.project) ? fields.project.key : undefined;
+    const project = typeof projectKey === "string" ? options.projects?.[projectKey] : undefined;
+    if (creating && options.projects && !project) problems.project = "valid project is required";
+    if ("components" in fields) {
+      const list = fields.components;
+      const names = Array.isArray(list) ? list.map((c) => (isRecord(c) ? c.name : undefined)) : [undefined];
+      const allowed = creating ? project?.components : undefined;
+      const bad = names.find((n) => typeof n !== "string" || (allowed && !allowed.includes(n)));
+      if (bad !== undefined || names.includes(undefined))
+        problems.components = `Component name '${String(bad)}' is not valid`;
+    }
+    if ("assignee" in fields && options.users) {
+      const a = fields.assignee;
+      const id = isRecord(a) ? a.accountId : undefined;
+      if (!options.users.some((u) => u.accountId === id))
+        problems.assignee = `User '${String(id)}' cannot be assigned issues.`;
+    }
     if (
       "duedate" in fields &&
       !(typeof fields.duedate === "string" && /^\d{4}-\d{2}-\d{2}$/.test(fields.duedate))
@@ -262,7 +297,28 @@ export async function startJiraStandin(
     method: string,
     path: string,
     body: unknown,
+    query: URLSearchParams,
   ): Promise<{ status: number; body?: unknown }> {
+    if (method === "GET" && path === "/rest/api/3/user/search") {
+      const q = (query.get("query") ?? "").toLowerCase();
+      if (!q) throw new HttpFailure(400, ["The query parameter 'query' is required."]);
+      const found = (options.users ?? []).filter(
+        (u) => u.emailAddress.toLowerCase().startsWith(q) || u.displayName.toLowerCase().startsWith(q),
+      );
+      return {
+        status: 200,
+        body: found.map((u) =>
+          checkResponse("User", {
+            self: `${baseUrl}/rest/api/3/user?accountId=${u.accountId}`,
+            accountId: u.accountId,
+            accountType: "atlassian",
+            emailAddress: u.emailAddress,
+            displayName: u.displayName,
+            active: true,
+          }),
+        ),
+      };
+    }
     if (method === "POST" && path === "/rest/api/3/search/jql") {
       checkRequest("SearchAndReconcileRequestBean", body);
       const request = body as { jql?: string; maxResults?: number; fields?: string[] };
@@ -367,7 +423,8 @@ export async function startJiraStandin(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
     const method = req.method ?? "GET";
-    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname;
     const raw = await readBody(req);
     const answer = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       requests.push({ method, path, body: parsed, headers: req.headers, at, status });
@@ -410,7 +467,7 @@ export async function startJiraStandin(
       return;
     }
     try {
-      const out = await route(method, path, parsed);
+      const out = await route(method, path, parsed, url.searchParams);
       answer(out.status, out.body);
     } catch (error) {
       if (error instanceof HttpFailure) answer(error.status, { errorMessages: error.messages, errors: {} });
