@@ -78,6 +78,14 @@ export const keys = {
   team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
   teamsIndex: (teamId: string) => ({ gsi1pk: "TEAMS", gsi1sk: teamId }),
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: "WEBHOOK" }),
+  /** Posture (shared/store/posture-aggregate-store.ts): an app's counters, a finding's counted facts, change markers. */
+  postureAggregate: (appId: string) => ({ pk: `APP#${appId}`, sk: "POSTURE#AGG" }),
+  postureFacts: (appId: string, findingId: string) => ({ pk: `APP#${appId}`, sk: `PFACTS#${findingId}` }),
+  postureChange: (appId: string, tag: string, chunk: number) => ({
+    pk: `APP#${appId}`,
+    sk: `PCHG#${tag}#${pad(chunk, 4)}`,
+  }),
+  postureChangePrefix: "PCHG#",
   /** One pushed catalog source (`aspm`, `backstage`, …), in chunks that fit an item. */
   catalogSource: (source: string, chunk: number) => ({
     pk: "CATALOG",

@@ -26,6 +26,7 @@ import {
   resolveFinding,
   updateFromObservation,
 } from "#shared/store/finding-store";
+import { recordPostureChanges } from "#shared/store/posture-aggregate-store";
 import { getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
@@ -155,6 +156,13 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
       input,
       ownerOf,
       loaded.uncertain,
+    );
+    // before the commit point, so a replay of a crashed scan writes the same markers again
+    await recordPostureChanges(
+      deps.db,
+      scan.appId,
+      plan.changes.map((c) => c.findingId),
+      scan.scanId,
     );
     if (stateKey) await finishStateCommit(deps.db, scan.appId, loaded.pointer, scan.scanId, stateKey);
     await publishChanges(deps.events, plan.changes, input);

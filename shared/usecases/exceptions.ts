@@ -20,6 +20,7 @@ import {
   type StoredException,
 } from "#shared/store/exception-store";
 import { allFindingsOfApp, getFindings, listFindingsByCve, markException } from "#shared/store/finding-store";
+import { recordPostureChangesByApp } from "#shared/store/posture-aggregate-store";
 import type { TableRef } from "#shared/store/table-ref";
 
 /**
@@ -75,6 +76,8 @@ async function applyMarks(
 ): Promise<number> {
   const e = stored.exception;
   const findings = await coveredFindings(db, stored);
+  // markers before and after the marks: neither a crash nor a posture run in between loses a change
+  await recordPostureChangesByApp(db, findings, `exception-${e.id}-${at.toISOString()}-pre`);
   for (const f of findings) {
     const event: AuditEvent = {
       at: at.toISOString(),
@@ -92,6 +95,7 @@ async function applyMarks(
       event,
     );
   }
+  await recordPostureChangesByApp(db, findings, `exception-${e.id}-${at.toISOString()}`);
   return findings.length;
 }
 

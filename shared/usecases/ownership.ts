@@ -8,6 +8,7 @@ import { setAppCodeowners } from "#shared/store/app-store";
 import { type BucketRef, getObjectBytes } from "#shared/store/blob-store";
 import { getBindings } from "#shared/store/catalog-store";
 import { getFindings, setOwnerOverride } from "#shared/store/finding-store";
+import { recordPostureChanges } from "#shared/store/posture-aggregate-store";
 import type { TableRef } from "#shared/store/table-ref";
 
 async function loadCodeOwners(bucket: BucketRef, key: string): Promise<CodeOwners | undefined> {
@@ -61,6 +62,8 @@ export async function overrideOwner(
   const [finding] = await getFindings(deps.db, request.appId, [request.findingId]);
   if (!finding) return undefined;
   const at = (deps.now ?? (() => new Date()))().toISOString();
+  const tag = `owner-${request.findingId}-${at}`;
+  await recordPostureChanges(deps.db, request.appId, [request.findingId], `${tag}-pre`);
   await setOwnerOverride(deps.db, finding, request.owner, {
     at,
     actor: request.actor,
@@ -69,5 +72,6 @@ export async function overrideOwner(
     to: request.owner,
     ...(request.reason ? { reason: request.reason } : {}),
   });
+  await recordPostureChanges(deps.db, request.appId, [request.findingId], tag);
   return { ...finding, team: request.owner, ownerSource: "triage" };
 }

@@ -89,8 +89,9 @@ describe("intel and exceptions on the local stack", () => {
       source: source(kevJson([{ cve: CVE_HOT, dueDate: due }])),
     });
     expect(result).toMatchObject({ kev: "updated", changedCves: 1, findingsChecked: 2, findingsRescored: 2 });
-    // two findings rescored: two item updates (score, sort key, audit event), none for the other 40
-    expect(meter.writes).toBe(2);
+    // two findings rescored: two item updates (score, sort key, audit event), none for the other 40,
+    // and a posture change marker per app before and after them
+    expect(meter.writes).toBe(2 + 2 * 2);
     expect(meter.wcu).toBeGreaterThan(0);
     const after = (await findingsOf(apps[0] ?? "")).find((f) => f.cve === CVE_HOT);
     expect(after?.score?.factors.some((f) => f.name.startsWith("KEV"))).toBe(true);
