@@ -28,6 +28,7 @@ export const MEASURES = [
   "sarif-e2e",
   "memory-200mb",
   "bundles",
+  "posture-1m",
 ] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
