@@ -22,6 +22,7 @@ Usage:
                                                         risk exceptions on the running local stack
   aspm demo                                             the end-to-end demo (npm run demo)
   aspm bench                                            performance benchmarks (npm run bench)
+  aspm digest-preview [DIR]                             digests of a seeded 12-week portfolio as HTML + PNG
 
 Exit codes: 0 ok, 1 failure, 2 bad input or usage.`;
 
@@ -208,6 +209,11 @@ async function main(argv: string[]): Promise<void> {
     case "demo": {
       const { demoCommand } = await import("./commands/demo.ts");
       await demoCommand(io);
+      return;
+    }
+    case "digest-preview": {
+      const { digestPreviewCommand } = await import("./commands/digest-preview.ts");
+      digestPreviewCommand(io, rest[0]);
       return;
     }
     case "bench": {

@@ -52,6 +52,8 @@ export const PostureSnapshot = z.object({
     unique: z.number().int().nonnegative(),
     actionable: z.number().int().nonnegative(),
   }),
+  /** On the org snapshot: the teams (finding owners) that have a snapshot that day. */
+  teams: z.array(z.string()).optional(),
 });
 export type PostureSnapshot = z.infer<typeof PostureSnapshot>;
 

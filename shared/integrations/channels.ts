@@ -1,7 +1,7 @@
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { optionalEnv } from "#shared/config";
 import { jiraTracker } from "./jira-tracker.ts";
-import { type DigestChannel, outboxChannels, sesChannel, slackWebhookChannel } from "./notifier.ts";
+import { type DigestChannel, outboxChannels, sesChannel, slackChannel } from "./notifier.ts";
 import { outboxTracker } from "./outbox-tracker.ts";
 import type { TicketTracker } from "./ticket-tracker.ts";
 
@@ -22,12 +22,13 @@ export function ticketTrackerFromEnv(): { tracker: TicketTracker; kind: "jira" |
 
 /** Slack and SES when configured; each missing one falls back to its outbox file. */
 export function digestChannelsFromEnv(): DigestChannel[] {
-  const outbox = outboxChannels(outboxDir());
   const slackUrl = optionalEnv("slackWebhookUrl");
   const from = optionalEnv("emailFrom");
   const to = optionalEnv("emailTo");
+  const outbox = outboxChannels(outboxDir(), to ? { emailTo: to.split(",") } : {});
   const channels: DigestChannel[] = [];
-  channels.push(slackUrl ? slackWebhookChannel(slackUrl) : outbox.slack);
+  // a webhook URL posts to its channel; a bot token (xoxb-…) to each channel the routing file names
+  channels.push(slackUrl ? slackChannel(slackUrl) : outbox.slack);
   channels.push(from && to ? sesChannel(new SESv2Client({}), from, to.split(",")) : outbox.email);
   return channels;
 }

@@ -133,7 +133,8 @@ export function trendChart(title: string, points: readonly ChartPoint[], width =
   const top = ticks.at(-1) ?? 1;
   const tickLabels = ticks.map(shortNumber);
   const yLabelWidth = Math.max(...tickLabels.map((t) => textWidth(t, 2)));
-  const plot = { left: yLabelWidth + 16, right: width - 12, top: 44, bottom: height - 28, ticks };
+  // room above the plot for the title and for the value label of a bar that reaches the top tick
+  const plot = { left: yLabelWidth + 16, right: width - 12, top: 60, bottom: height - 28, ticks };
 
   c.text(title.toUpperCase(), 8, 10, 2, CHART_COLORS.text, "title");
   for (const [i, tick] of ticks.entries()) {

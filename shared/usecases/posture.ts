@@ -192,6 +192,7 @@ export async function computePosture(deps: PostureDeps): Promise<PostureResult> 
     return s;
   });
   const org = rollUp("org", "org", date, apps);
+  org.teams = owners;
   // CVE-wide exceptions belong to no single app: the org counts them
   const crossApp = exceptions.filter((e) => !appOf(e));
   org.exceptionsActive += crossApp.filter((e) => e.exception.state === "active").length;

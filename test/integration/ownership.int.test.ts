@@ -3,16 +3,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushCatalog, uploadScan, waitForScan } from "#cli/api-client";
+import type { Digest } from "#shared/domain/digest";
 import { groupFindings } from "#shared/domain/ticket-group";
 import type { TrackedFinding } from "#shared/domain/tracked-finding";
 import { jiraTracker } from "#shared/integrations/jira-tracker";
+import { type DigestChannel, type DigestTarget, mimeMessage } from "#shared/integrations/notifier";
 import { groupLabel } from "#shared/integrations/ticket-tracker";
 import { getApp } from "#shared/store/app-store";
 import { allFindingsOfApp } from "#shared/store/finding-store";
+import { sendDigest } from "#shared/usecases/digest";
 import { overrideOwner } from "#shared/usecases/ownership";
+import { computePosture } from "#shared/usecases/posture";
 import { syncTickets } from "#shared/usecases/ticket-sync";
 import { REPO_ROOT } from "#test/support/corpus";
 import { type JiraStandin, loadJiraContracts, startJiraStandin } from "#test/support/jira-standin";
+import { decodePng, inkMatches } from "#test/support/png";
 import { type SarifResultSpec, sarifLog } from "#test/support/sarif";
 import { stackEnv, tableRef } from "#test/support/stack-deps";
 
@@ -94,9 +99,10 @@ groups:
     aliases: ["@acme/web-team"]
 routing:
   default: { jira: { project: SEC } }
-  triage: { jira: { project: TRIAGE, component: Intake, labels: [needs-owner] } }
+  triage: { jira: { project: TRIAGE, component: Intake, labels: [needs-owner] }, slack: "#sec-triage" }
+  leaders: { slack: "#security-leads", email: [ciso@acme.example, cto@acme.example] }
   teams:
-    payments: { jira: { project: PAY, component: Payments } }
+    payments: { jira: { project: PAY, component: Payments }, slack: "#payments-eng", email: pay-leads@acme.example }
     fraud: { jira: { project: PAY, component: Fraud, assignee: fraud-lead@acme.example } }
     payments-platform: { jira: { project: PAY, component: Platform } }
     web: { jira: { project: WEB, component: Storefront } }
@@ -302,6 +308,65 @@ describe.skipIf(!loaded.contracts)("ownership and routing on the reference portf
       projectFor: () => "SEC",
     });
     expect(searches()).toHaveLength(1);
+  });
+
+  it("sends the leaders' digest and each routed team's digest to its own channel and list", async () => {
+    await computePosture({ db: tableRef() });
+    const sent: Array<{ kind: string; target: DigestTarget; digest: Digest; chart: Buffer }> = [];
+    const recorder = (kind: "slack" | "email"): DigestChannel => ({
+      name: kind,
+      kind,
+      async send(digest, chart, target) {
+        sent.push({ kind, target, digest, chart });
+        return `${kind}:${target.audience}`;
+      },
+    });
+    const result = await sendDigest({ db: tableRef(), channels: [recorder("slack"), recorder("email")] });
+    expect(result.failed).toEqual([]);
+    const where = sent.map(
+      (s) => `${s.kind} ${s.target.audience} ${s.kind === "slack" ? s.target.slack : String(s.target.email)}`,
+    );
+    expect(where).toEqual(
+      expect.arrayContaining([
+        "slack org #security-leads",
+        "email org ciso@acme.example,cto@acme.example",
+        "slack unowned #sec-triage",
+        "slack payments #payments-eng",
+        "email payments pay-leads@acme.example",
+      ]),
+    );
+    // teams without a channel or list in the routing file get no digest
+    expect(sent.some((s) => s.target.audience === "fraud")).toBe(false);
+
+    const payments = sent.find((s) => s.target.audience === "payments" && s.kind === "email");
+    expect(payments?.digest.subject).toMatch(/^Team payments: \d+ actionable, \d+ past SLA/);
+    expect(payments?.digest.text).toMatch(new RegExp(`Top 5 fixes:\\n  - \\[P\\d\\] .*\\(${PAY}, `));
+    const leaders = sent.find((s) => s.target.audience === "org" && s.kind === "email");
+    expect(leaders?.digest.text).toContain(`Unowned work by app:`);
+    expect(leaders?.digest.text).toContain(`${BATCH}: 1 findings without an owner`);
+    const triage = sent.find((s) => s.target.audience === "unowned");
+    expect(triage?.digest.text).toContain(`${BATCH}: 1 findings without an owner`);
+
+    // the email as it would leave: its chart decodes, and its labels read back from the pixels
+    const email = mimeMessage(
+      leaders?.digest as Digest,
+      leaders?.chart ?? Buffer.alloc(0),
+      "aspm@acme.example",
+      ["ciso@acme.example"],
+    );
+    expect(email.toString("utf8")).toContain("Content-ID: <trend.png>");
+    const img = decodePng(leaders?.chart ?? Buffer.alloc(0));
+    expect([img.width, img.height]).toEqual([600, 240]);
+    const { trendChart } = await import("#shared/integrations/png-chart");
+    const points = leaders?.digest.chart.points ?? [];
+    const drawn = trendChart(
+      leaders?.digest.chart.title ?? "",
+      points.map((p) => ({ label: p.label, ...(p.actionable !== undefined ? { value: p.actionable } : {}) })),
+    );
+    expect(drawn.png.equals(leaders?.chart ?? Buffer.alloc(0))).toBe(true);
+    const values = drawn.labels.filter((l) => l.role === "value");
+    expect(values.at(-1)?.text).toBe(String(points.at(-1)?.actionable));
+    for (const label of drawn.labels) expect(inkMatches(img, label), label.text).toBe(true);
   });
 
   it("keeps a person's owner override over every other source, across re-scans", async () => {
