@@ -1,6 +1,7 @@
 import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
 import { z } from "zod";
+import { catalogDocuments } from "#shared/domain/catalog-yaml";
 import { Scan } from "#shared/domain/scan";
 
 /** The HTTP API as the CLI and CI see it. */
@@ -125,12 +126,14 @@ const PushCatalogResponse = z.object({
 });
 export type PushCatalogResponse = z.infer<typeof PushCatalogResponse>;
 
+/** PUT /v1/catalog with the YAML's documents as JSON (a malformed file throws CatalogError before any call). */
 export async function pushCatalog(
   api: ApiTarget,
-  content: string,
+  yamlText: string,
   source?: string,
 ): Promise<PushCatalogResponse> {
+  const documents = catalogDocuments(yamlText);
   return PushCatalogResponse.parse(
-    await call(api, "PUT", "/v1/catalog", { content, ...(source ? { source } : {}) }),
+    await call(api, "PUT", "/v1/catalog", { documents, ...(source ? { source } : {}) }),
   );
 }

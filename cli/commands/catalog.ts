@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { CatalogError } from "#shared/domain/catalog";
 import { pushCatalog } from "../api-client.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { apiTarget } from "./upload.ts";
@@ -26,9 +27,10 @@ export async function catalogPushCommand(
   try {
     result = await pushCatalog(api, content, options.source);
   } catch (error) {
-    // a 400 is the file's fault: usage/bad input, exit 2
+    // a file that does not parse, or a 400, is the file's fault: bad input, exit 2
     const message = error instanceof Error ? error.message : String(error);
-    throw new CliError(`catalog push failed: ${message}`, / answered 400/.test(message) ? 2 : 1);
+    const badInput = error instanceof CatalogError || / answered 400/.test(message);
+    throw new CliError(`catalog push failed: ${message}`, badInput ? 2 : 1);
   }
   if (options.json) {
     io.out(JSON.stringify(result));

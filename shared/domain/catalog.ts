@@ -1,7 +1,6 @@
-import { parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { APP_ID_PATTERN } from "./app.ts";
-import { type AppContext, parseAppContextYaml } from "./app-context.ts";
+import { type AppContext, appContextsOf } from "./app-context.ts";
 import { parseRoutingSection, type RoutingRules } from "./routing.ts";
 
 /**
@@ -19,7 +18,7 @@ import { parseRoutingSection, type RoutingRules } from "./routing.ts";
  */
 
 export const MAX_CATALOG_CHARS = 4_000_000;
-const MAX_ENTITIES = 20_000;
+export const MAX_ENTITIES = 20_000;
 
 const Name = z.string().trim().min(1).max(200);
 
@@ -244,7 +243,7 @@ const OurFile = z.looseObject({
   routing: z.unknown().optional(),
 });
 
-function parseOurs(doc: unknown, text: string): ParsedCatalog {
+function parseOurs(doc: unknown): ParsedCatalog {
   const parsed = OurFile.safeParse(doc ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -252,7 +251,7 @@ function parseOurs(doc: unknown, text: string): ParsedCatalog {
   }
   const file = parsed.data;
   // classification and duplicate ids: the context file rules, so both files mean the same thing
-  const contexts = file.apps?.length ? parseAppContextYaml(text) : new Map<string, AppContext>();
+  const contexts = file.apps?.length ? appContextsOf(doc) : new Map<string, AppContext>();
   const out: ParsedCatalog = {
     format: "aspm",
     components: [],
@@ -304,18 +303,11 @@ function parseOurs(doc: unknown, text: string): ParsedCatalog {
 }
 
 /**
- * Parses a catalog upload: Backstage when the documents carry `apiVersion: backstage.io/…`, ours
- * otherwise. Malformed YAML or an invalid file throws a CatalogError; entities that cannot own
- * anything are skipped with a warning.
+ * Parses catalog documents (the YAML's documents, as the API receives them in JSON): Backstage when
+ * they carry `apiVersion: backstage.io/…`, ours otherwise. An invalid file throws a CatalogError;
+ * entities that cannot own anything are skipped with a warning.
  */
-export function parseCatalog(text: string): ParsedCatalog {
-  if (text.length > MAX_CATALOG_CHARS)
-    throw new CatalogError(`catalog is ${text.length} chars; the limit is ${MAX_CATALOG_CHARS}`);
-  const documents = parseAllDocuments(text);
-  const list = Array.isArray(documents) ? documents : [documents];
-  const firstError = list.flatMap((d) => d.errors)[0];
-  if (firstError) throw new CatalogError(`catalog is not valid YAML: ${firstError.message}`);
-  const docs = list.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+export function parseCatalogDocuments(docs: readonly unknown[]): ParsedCatalog {
   const isBackstage = docs.some(
     (d) =>
       typeof d === "object" &&
@@ -323,9 +315,9 @@ export function parseCatalog(text: string): ParsedCatalog {
       typeof (d as { apiVersion?: unknown }).apiVersion === "string" &&
       (d as { apiVersion: string }).apiVersion.startsWith("backstage.io/"),
   );
-  const catalog = isBackstage ? parseBackstage(docs) : parseOurs(docs[0], text);
   if (!isBackstage && docs.length > 1)
     throw new CatalogError("catalog: our format is one YAML document; several were found");
+  const catalog = isBackstage ? parseBackstage([...docs]) : parseOurs(docs[0]);
   const count =
     catalog.components.length + catalog.systems.length + catalog.groups.length + catalog.apps.length;
   if (count > MAX_ENTITIES)

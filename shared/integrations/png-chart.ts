@@ -95,11 +95,9 @@ class Canvas {
     [...text].forEach((ch, i) => {
       const rows = glyph(ch);
       const gx = x + i * ADVANCE * scale;
-      rows.forEach((row, ry) =>
-        row.forEach((ink, rx) => {
+      for (const [ry, row] of rows.entries())
+        for (const [rx, ink] of row.entries())
           if (ink) this.rect(gx + rx * scale, y + ry * scale, scale, scale, rgb);
-        }),
-      );
     });
   }
   png(): Buffer {

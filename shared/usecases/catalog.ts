@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { AppContextError } from "#shared/domain/app-context";
-import { CatalogError, catalogBindings, MAX_CATALOG_CHARS, parseCatalog } from "#shared/domain/catalog";
+import { type AppContext, AppContextError } from "#shared/domain/app-context";
+import { CatalogError, catalogBindings, MAX_ENTITIES, parseCatalogDocuments } from "#shared/domain/catalog";
 import { RoutingError } from "#shared/domain/routing";
+import { classifyApp, ensureApp } from "#shared/store/app-store";
 import {
   loadCatalogEntities,
   putCatalogSource,
@@ -9,11 +10,13 @@ import {
   replaceBindings,
 } from "#shared/store/catalog-store";
 import type { TableRef } from "#shared/store/table-ref";
-import { applyContexts } from "./apply-context.ts";
 
 export const PushCatalogRequest = z.object({
-  /** The YAML text: our catalog format or Backstage catalog-info.yaml documents. */
-  content: z.string().min(1).max(MAX_CATALOG_CHARS),
+  /**
+   * The catalog file's YAML documents as JSON: our catalog format (one document) or Backstage
+   * catalog-info.yaml documents. `aspm catalog push FILE` converts the YAML.
+   */
+  documents: z.array(z.unknown()).min(1).max(MAX_ENTITIES),
   /** Which source this push replaces; defaults to the format (`aspm` or `backstage`). */
   source: z
     .string()
@@ -50,7 +53,7 @@ export async function pushCatalog(
   request: PushCatalogRequest,
 ): Promise<PushCatalogResult> {
   const now = (deps.now ?? (() => new Date()))();
-  const catalog = parseCatalog(request.content);
+  const catalog = parseCatalogDocuments(request.documents);
   const source = request.source ?? catalog.format;
   const entities = {
     components: catalog.components,
@@ -97,4 +100,29 @@ export async function pushCatalog(
 /** Errors that mean "fix your file" (a 400), as opposed to an outage. */
 export function isCatalogInputError(error: unknown): error is Error {
   return error instanceof CatalogError || error instanceof RoutingError || error instanceof AppContextError;
+}
+
+/** Applies parsed app contexts (from a catalog push or the context file) to the inventory. */
+export async function applyContexts(
+  db: TableRef,
+  contexts: ReadonlyMap<string, AppContext>,
+  now = new Date(),
+): Promise<string[]> {
+  for (const [appId, ctx] of contexts) {
+    await ensureApp(db, appId, now.toISOString());
+    await classifyApp(
+      db,
+      appId,
+      {
+        ...(ctx.defaulted.includes("criticality") ? {} : { criticality: ctx.criticality }),
+        ...(ctx.defaulted.includes("exposure") ? {} : { exposure: ctx.exposure }),
+        ...(ctx.defaulted.includes("data") ? {} : { data: ctx.data }),
+        ...(ctx.defaulted.includes("environment") ? {} : { environment: ctx.environment }),
+        controls: ctx.controls,
+        ...(ctx.team ? { team: ctx.team } : {}),
+      },
+      !ctx.unclassified,
+    );
+  }
+  return [...contexts.keys()];
 }

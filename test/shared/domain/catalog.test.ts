@@ -4,10 +4,11 @@ import {
   catalogBindings,
   mergeBindings,
   ownerRef,
-  parseCatalog,
+  parseCatalogDocuments,
   repoSlug,
   sourceLocation,
 } from "#shared/domain/catalog";
+import { parseCatalog } from "#shared/domain/catalog-yaml";
 
 const BACKSTAGE = `apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -216,6 +217,12 @@ describe("parseCatalog: our YAML", () => {
     );
     expect(() => parseCatalog("apps:\n  - id: a\n  - id: a\n")).toThrow(/listed twice/);
     expect(() => parseCatalog("a: 1\n---\nb: 2\n")).toThrow(/one YAML document/);
+  });
+
+  it("reads the same documents as JSON, as the API receives them", () => {
+    const docs = [{ apps: [{ id: "a", team: "t" }], routing: { teams: { t: { jira: { project: "TT" } } } } }];
+    expect(parseCatalogDocuments(docs).apps).toEqual([{ id: "a", team: "t", repos: [] }]);
+    expect(() => parseCatalogDocuments([{ a: 1 }, { b: 2 }])).toThrow(/one YAML document/);
   });
 
   it("refuses a catalog over the size limit", () => {

@@ -62,7 +62,8 @@ describe("trendChart with 12 weeks", () => {
       return h;
     });
     const scale = (chart.plot.bottom - chart.plot.top) / 200;
-    heights.forEach((h, i) => expect(Math.abs(h - (VALUES[i] ?? 0) * scale)).toBeLessThanOrEqual(1));
+    for (const [i, h] of heights.entries())
+      expect(Math.abs(h - (VALUES[i] ?? 0) * scale)).toBeLessThanOrEqual(1);
     const last = values.at(-1);
     expect(img.pixel((last?.x ?? 0) + 2, chart.plot.bottom - 2)).toEqual([...CHART_COLORS.latest]);
   });
