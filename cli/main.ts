@@ -20,6 +20,8 @@ Usage:
   aspm exceptions approve|reject ID --by WHO [--note TEXT]
   aspm exceptions list [--state requested,active,…] [--json]
                                                         risk exceptions on the running local stack
+  aspm dlq list|replay [--queue normalize|correlate] [--scan ID] [--stack NAME] [--json]
+                                                        dead-letter queues of aspm dev, or of a deployed stack
   aspm demo                                             the end-to-end demo (npm run demo)
   aspm bench                                            performance benchmarks (npm run bench)
   aspm digest-preview [DIR]                             digests of a seeded 12-week portfolio as HTML + PNG
@@ -202,6 +204,27 @@ async function main(argv: string[]): Promise<void> {
         expires: str("expires"),
         days: str("days"),
         state: str("state"),
+        json: values.json === true,
+      });
+      return;
+    }
+    case "dlq": {
+      const [action, ...args] = rest;
+      const { values } = parseArgs({
+        args,
+        strict: true,
+        options: {
+          queue: { type: "string" },
+          scan: { type: "string" },
+          stack: { type: "string" },
+          json: { type: "boolean" },
+        },
+      });
+      const { dlqCommand } = await import("./commands/dlq.ts");
+      await dlqCommand(io, action, {
+        ...(values.queue ? { queue: values.queue } : {}),
+        ...(values.scan ? { scan: values.scan } : {}),
+        ...(values.stack ? { stack: values.stack } : {}),
         json: values.json === true,
       });
       return;

@@ -25,6 +25,8 @@ export const ENV = {
   intelDir: "ASPM_INTEL_DIR",
   kevUrl: "ASPM_KEV_URL",
   epssUrl: "ASPM_EPSS_URL",
+  maxReceiveCount: "ASPM_MAX_RECEIVE_COUNT",
+  stuckScanMinutes: "ASPM_STUCK_SCAN_MINUTES",
 } as const;
 
 export type EnvKey = keyof typeof ENV;
@@ -59,9 +61,7 @@ export function optionalEnv(key: EnvKey, env: NodeJS.ProcessEnv = process.env): 
 export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 
 export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = optionalEnv("maxUploadBytes", env);
-  const n = raw ? Number(raw) : DEFAULT_MAX_UPLOAD_BYTES;
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_UPLOAD_BYTES;
+  return positiveInteger("maxUploadBytes", DEFAULT_MAX_UPLOAD_BYTES, env);
 }
 
 /** Branches whose scans change posture; the default branch names are always tracked. */
@@ -71,4 +71,20 @@ export function trackedBranches(env: NodeJS.ProcessEnv = process.env): Set<strin
     .map((b) => b.trim())
     .filter(Boolean);
   return new Set(["main", "master", ...extra]);
+}
+
+function positiveInteger(key: EnvKey, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = optionalEnv(key, env);
+  const n = raw ? Number(raw) : fallback;
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Receives before SQS moves a message to its DLQ (infra sets it from the queue's redrive policy). */
+export function maxReceiveCount(env: NodeJS.ProcessEnv = process.env): number {
+  return positiveInteger("maxReceiveCount", 3, env);
+}
+
+/** How long a scan may sit in `pending` or `normalized` before the sweeper fails it (default 1 h). */
+export function stuckScanMinutes(env: NodeJS.ProcessEnv = process.env): number {
+  return positiveInteger("stuckScanMinutes", 60, env);
 }

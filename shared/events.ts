@@ -38,6 +38,8 @@ export const ObjectCreatedDetail = z.looseObject({
     key: z.string(),
     size: z.number().nonnegative().optional(),
     etag: z.string().optional(),
+    /** Present when the bucket is versioned (on AWS): the exact upload this event is about. */
+    "version-id": z.string().optional(),
   }),
 });
 export type ObjectCreatedDetail = z.infer<typeof ObjectCreatedDetail>;
@@ -48,6 +50,10 @@ export const ObjectCreatedEvent = EventEnvelope.extend({
   detail: ObjectCreatedDetail,
 });
 export type ObjectCreatedEvent = z.infer<typeof ObjectCreatedEvent>;
+
+/** normalize → correlate.fifo (MessageGroupId = app, so one writer per app). */
+export const CorrelateMessage = z.object({ scanId: z.string().min(1), appId: z.string().min(1) });
+export type CorrelateMessage = z.infer<typeof CorrelateMessage>;
 
 export const ScanProcessedDetail = z.object({
   scanId: z.string(),

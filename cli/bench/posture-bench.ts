@@ -32,7 +32,7 @@ const PRIORITIES: Score["priority"][] = ["P1", "P2", "P3", "P4"];
 const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 const TEAMS = ["payments", "web", "platform", "data", "unowned"];
 
-/** A finding shaped like correlate stores it (sources, score with factors, history), about 1.5 KB. */
+/** A finding shaped like correlate stores it (sources, score with factors), about 1.5 KB. */
 function syntheticFinding(appId: string, i: number, rnd: () => number, now: number): TrackedFinding {
   const p = Math.min(3, Math.floor(rnd() * 4));
   const seen = new Date(now - Math.floor(rnd() * 400) * DAY).toISOString();
@@ -93,7 +93,6 @@ function syntheticFinding(appId: string, i: number, rnd: () => number, now: numb
     team: TEAMS[Math.floor(rnd() * TEAMS.length)] ?? "unowned",
     ownerSource: "codeowners",
     score,
-    history: [{ at: seen, actor: "system", action: "opened", to: "open", reason: "first seen by trivy" }],
   };
 }
 

@@ -15,6 +15,8 @@ export interface StageOptions {
   commitTime?: string;
   target?: string;
   createdAt?: string;
+  /** A fixed scan id (runs that must match item for item); a fresh sortable id otherwise. */
+  scanId?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function stageNormalizedScan(
   options: StageOptions,
 ): Promise<string> {
   const now = options.createdAt ?? new Date().toISOString();
-  const scanId = newSortableId(Date.parse(now));
+  const scanId = options.scanId ?? newSortableId(Date.parse(now));
   const tool = { name: options.tool ?? findings[0]?.tool.name ?? "semgrep" };
   const branch = options.branch ?? "main";
   const tracked = options.tracked ?? branch === "main";

@@ -11,7 +11,16 @@ const StackFile = z.object({
   apiToken: z.string(),
   env: z.record(z.string(), z.string()),
   pid: z.number(),
+  queues: z
+    .object({
+      normalize: z.string(),
+      normalizeDlq: z.string(),
+      correlate: z.string(),
+      correlateDlq: z.string(),
+    })
+    .optional(),
 });
+export type StackFile = z.infer<typeof StackFile>;
 
 export async function startStack(options: {
   memory?: boolean;
@@ -43,7 +52,13 @@ export async function devCommand(io: CliIo, options: { memory?: boolean; port?: 
   writeFileSync(
     STACK_FILE,
     JSON.stringify(
-      { apiUrl: stack.apiUrl, apiToken: stack.apiToken, env: stack.env, pid: process.pid },
+      {
+        apiUrl: stack.apiUrl,
+        apiToken: stack.apiToken,
+        env: stack.env,
+        pid: process.pid,
+        queues: stack.queues,
+      } satisfies StackFile,
       null,
       2,
     ),
@@ -79,14 +94,15 @@ export async function devCommand(io: CliIo, options: { memory?: boolean; port?: 
  * Points this process at the stand-ins of the `aspm dev` running in this folder (its endpoints and
  * table are in .aspm/stack.json), so commands act on the local stack's data.
  */
-export function attachToLocalStack(): void {
-  let file: z.infer<typeof StackFile>;
+export function attachToLocalStack(): StackFile {
+  let file: StackFile;
   try {
     file = StackFile.parse(JSON.parse(readFileSync(join(process.cwd(), STACK_FILE), "utf8")));
   } catch {
     throw new CliError("no local stack is running here: start one with `npm start` (aspm dev) first", 1);
   }
   Object.assign(process.env, file.env);
+  return file;
 }
 
 /** `aspm run <job>` against a running `aspm dev`: runs the job's handler here, on the dev stack's stand-ins. */

@@ -131,7 +131,6 @@ function asOf(s: Seeded, index: number, at: number): TrackedFinding | undefined 
       dueAt: new Date(s.seen + (SLA_DAYS[s.priority] ?? 90) * DAY).toISOString(),
       factors: [],
     },
-    history: [],
   };
 }
 

@@ -55,7 +55,9 @@ export function pollQueue(options: {
             QueueUrl: options.queueUrl,
             MaxNumberOfMessages: options.batchSize ?? 10,
             WaitTimeSeconds: 1,
+            // receive count and FIFO group: SQS takes either name, local-aws-sqs only the older one
             MessageSystemAttributeNames: ["All"],
+            AttributeNames: ["All"],
           }),
           { abortSignal: controller.signal },
         );

@@ -2,12 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -17,14 +12,15 @@ import {
 import { createSqsServer } from "local-aws-sqs";
 import S3rver from "s3rver";
 import { ENV } from "#shared/config";
-import { JOBS, type JobName, rawUploadCreatedPattern } from "#shared/events";
-import { TABLE_DEFINITION } from "#shared/store/table";
+import { printable } from "#shared/domain/printable";
+import { type CorrelateMessage, JOBS, type JobName, rawUploadCreatedPattern } from "#shared/events";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION, LocalEventBus } from "./event-bus.ts";
 import { serveHttpApi } from "./http-api.ts";
 import { freePort } from "./ports.ts";
 import { pollQueue, type QueuePoller } from "./queue-poller.ts";
 import { startSchedules } from "./schedules.ts";
+import { createTable } from "./table.ts";
 
 /**
  * The embedded local stack (DESIGN §3): real stand-ins for DynamoDB (AWS DynamoDB Local), S3
@@ -41,6 +37,13 @@ export interface LocalStackOptions {
   memory?: boolean;
   /** Fixed API port (default: any free port). */
   apiPort?: number;
+  /**
+   * Ports of the stand-ins (default: free ones). A restart in the same process must reuse them:
+   * the handlers' SDK clients were built for these endpoints when they were first imported.
+   */
+  ports?: Partial<StackPorts>;
+  /** Seconds before a failed message is delivered again (default 60 normalize, 120 correlate; fault tests use a few). */
+  visibilityTimeoutSeconds?: number;
   /** Run the scheduled jobs on timers (aspm dev); tests and the demo run jobs on demand. */
   schedules?: boolean;
   /** The API token; a random one is made when absent. */
@@ -50,7 +53,16 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
 }
 
+export interface StackPorts {
+  dynamodb: number;
+  s3: number;
+  sqs: number;
+  bus: number;
+  api: number;
+}
+
 export interface LocalStack {
+  ports: StackPorts;
   apiUrl: string;
   apiToken: string;
   env: Record<string, string>;
@@ -64,45 +76,8 @@ export interface LocalStack {
 }
 
 const BUCKET = "aspm-local";
+const MAX_RECEIVES = 3;
 const TABLE = "aspm-local";
-
-async function createTable(client: DynamoDBClient): Promise<void> {
-  const d = TABLE_DEFINITION;
-  const attrs = new Set<string>([
-    d.partitionKey,
-    d.sortKey,
-    ...d.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey]),
-  ]);
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [...attrs].map((name) => ({ AttributeName: name, AttributeType: "S" })),
-        KeySchema: [
-          { AttributeName: d.partitionKey, KeyType: "HASH" },
-          { AttributeName: d.sortKey, KeyType: "RANGE" },
-        ],
-        GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
-          IndexName: g.indexName,
-          KeySchema: [
-            { AttributeName: g.partitionKey, KeyType: "HASH" },
-            { AttributeName: g.sortKey, KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        })),
-      }),
-    );
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: TABLE,
-        TimeToLiveSpecification: { AttributeName: d.ttlAttribute, Enabled: true },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
-}
 
 async function createQueueWithDlq(
   sqs: SQSClient,
@@ -153,13 +128,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     mkdirSync(root, { recursive: true });
     const outboxDir = options.env?.[ENV.outboxDir] ?? join(root, "outbox");
 
-    const dynamo = await startDynamoDbLocal(options.memory ? {} : { dataDir: join(root, "dynamodb") });
+    const dynamoPort = options.ports?.dynamodb ?? (await freePort());
+    const dynamo = await startDynamoDbLocal({
+      port: dynamoPort,
+      ...(options.memory ? {} : { dataDir: join(root, "dynamodb") }),
+    });
     stops.push(dynamo.stop);
     log(`DynamoDB Local on ${dynamo.endpoint}`);
 
     const bus = new LocalEventBus();
     bus.onError = (rule, error) => log(`bus target ${rule} failed: ${(error as Error).message}`);
-    const s3Port = await freePort();
+    const s3Port = options.ports?.s3 ?? (await freePort());
     const s3 = new S3rver({
       address: "127.0.0.1",
       port: s3Port,
@@ -173,7 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const s3Endpoint = `http://127.0.0.1:${s3Port}`;
     log(`s3rver on ${s3Endpoint}`);
 
-    const sqsPort = await freePort();
+    const sqsPort = options.ports?.sqs ?? (await freePort());
     const sqsServer = await createSqsServer({
       port: sqsPort,
       hostname: "127.0.0.1",
@@ -185,17 +164,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
     log(`local-aws-sqs on ${sqsEndpoint}`);
 
-    const busEndpoint = await bus.listen();
+    const busEndpoint = await bus.listen(options.ports?.bus ?? 0);
     stops.push(() => bus.close());
 
     const apiToken = options.apiToken ?? randomBytes(24).toString("base64url");
     // s3rver only accepts its own fixed key pair; the other stand-ins accept any
     const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials });
-    await createTable(dynamoClient);
+    await createTable(dynamoClient, TABLE);
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region: LOCAL_REGION, credentials });
-    const normalizeQueue = await createQueueWithDlq(sqs, "aspm-normalize", false, 60, 3);
-    const correlateQueue = await createQueueWithDlq(sqs, "aspm-correlate", true, 120, 3);
+    const normalizeQueue = await createQueueWithDlq(
+      sqs,
+      "aspm-normalize",
+      false,
+      options.visibilityTimeoutSeconds ?? 60,
+      MAX_RECEIVES,
+    );
+    const correlateQueue = await createQueueWithDlq(
+      sqs,
+      "aspm-correlate",
+      true,
+      options.visibilityTimeoutSeconds ?? 120,
+      MAX_RECEIVES,
+    );
 
     const env: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
@@ -215,6 +206,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.apiTokenSha256]: createHash("sha256").update(apiToken).digest("hex"),
       [ENV.secretSalt]: process.env[ENV.secretSalt] ?? "local-development-salt",
       [ENV.outboxDir]: outboxDir,
+      [ENV.maxReceiveCount]: String(MAX_RECEIVES),
       ...options.env,
     };
     // handlers build their SDK clients from the environment at import, so it is set before they load
@@ -240,25 +232,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     // S3 → EventBridge "Object Created" on the default bus, as the bucket's EventBridge notifications do
+    const objectCreated = (
+      object: { key: string; size: number; etag: string },
+      reason: string,
+      time: string,
+    ) =>
+      bus.put("default", {
+        source: "aws.s3",
+        "detail-type": "Object Created",
+        time,
+        resources: [`arn:aws:s3:::${BUCKET}`],
+        detail: { version: "0", bucket: { name: BUCKET }, object, reason },
+      });
     s3.on("event", (event) => {
       for (const record of event.Records) {
-        if (!record.eventName.startsWith("ObjectCreated")) continue;
-        bus.put("default", {
-          source: "aws.s3",
-          "detail-type": "Object Created",
-          time: record.eventTime,
-          resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
-          detail: {
-            version: "0",
-            bucket: { name: record.s3.bucket.name },
-            object: {
-              key: decodeURIComponent(record.s3.object.key),
-              size: record.s3.object.size ?? 0,
-              etag: record.s3.object.eTag ?? "",
-            },
-            reason: record.eventName.endsWith("Post") ? "PostObject" : "PutObject",
+        if (!record.eventName.startsWith("ObjectCreated") || record.s3.bucket.name !== BUCKET) continue;
+        objectCreated(
+          {
+            key: decodeURIComponent(record.s3.object.key),
+            size: record.s3.object.size ?? 0,
+            etag: record.s3.object.eTag ?? "",
           },
-        });
+          record.eventName.endsWith("Post") ? "PostObject" : "PutObject",
+          record.eventTime,
+        );
       }
     });
     bus.addRule({
@@ -272,7 +269,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
 
-    const onError = (name: string) => (error: unknown) => log(`${name}: ${(error as Error).message}`);
+    // a whole-batch failure says "see individual errors below": say them
+    const onError = (name: string) => (error: unknown) => {
+      const records = (error as { recordErrors?: unknown[] }).recordErrors ?? [];
+      const details = records.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)));
+      log(printable(`${name}: ${(error as Error).message}${details.length ? ` ${details.join("; ")}` : ""}`));
+    };
     const pollers: QueuePoller[] = [
       pollQueue({
         sqs,
@@ -280,6 +282,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         queueArn: normalizeQueue.arn,
         functionName: "normalize",
         handler: normalize,
+        // the deployed event source sends normalize one report at a time, and so does this one
+        batchSize: 1,
         onError: onError("normalize"),
       }),
       pollQueue({
@@ -295,7 +299,40 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await Promise.all(pollers.map((p) => p.stop()));
     });
 
-    const server = await serveHttpApi(api, options.apiPort ?? 0);
+    if (!options.memory) {
+      // local-aws-sqs keeps no messages across restarts: whatever was in flight is handed on again
+      const [{ redriveInFlight }, { documentClient }, { s3: s3Client }] = await Promise.all([
+        import("#shared/usecases/redrive-in-flight"),
+        import("#shared/aws/dynamodb"),
+        import("#shared/aws/s3"),
+      ]);
+      const redriven = await redriveInFlight({
+        db: { client: documentClient, tableName: TABLE },
+        bucket: { client: s3Client, bucketName: BUCKET },
+        toNormalize: async (object) => {
+          objectCreated({ ...object, etag: "" }, "PostObject", new Date().toISOString());
+        },
+        toCorrelate: async (scan) => {
+          await sqs.send(
+            new SendMessageCommand({
+              QueueUrl: correlateQueue.url,
+              MessageBody: JSON.stringify({
+                scanId: scan.scanId,
+                appId: scan.appId,
+              } satisfies CorrelateMessage),
+              MessageGroupId: scan.appId,
+              MessageDeduplicationId: `${scan.scanId}-restart-${Date.now()}`,
+            }),
+          );
+        },
+      });
+      if (redriven.normalize + redriven.correlate)
+        log(
+          `restart: handed ${redriven.normalize} scans to normalize and ${redriven.correlate} to correlate again`,
+        );
+    }
+
+    const server = await serveHttpApi(api, options.ports?.api ?? options.apiPort ?? 0);
     stops.push(server.close);
     log(`HTTP API on ${server.url}`);
 
@@ -305,6 +342,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     return {
+      ports: {
+        dynamodb: dynamoPort,
+        s3: s3Port,
+        sqs: sqsPort,
+        bus: Number(new URL(busEndpoint).port),
+        api: Number(new URL(server.url).port),
+      },
       apiUrl: server.url,
       apiToken,
       env,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus, Rule } from "aws-cdk-lib/aws-events";
 import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
@@ -28,7 +28,10 @@ export interface RetentionSettings {
   readonly rawDays: number;
   /** normalized/{app}/{scanId}.json.gz: input of correlate, needed for a few retries only. @default 30 */
   readonly normalizedDays: number;
-  /** Superseded versions of state/{app}/… (the correlation state). @default 7 */
+  /**
+   * Superseded versions of state/{app}/slot-{n} (the correlation state rotates through three keys
+   * per app, so current objects stay bounded and old states age out here). @default 7
+   */
   readonly stateNoncurrentDays: number;
   /** intel/history/{date}.json.gz: daily EPSS/KEV snapshots, a year and a bit. @default 400 */
   readonly intelHistoryDays: number;
@@ -172,8 +175,9 @@ export class Ingest extends Construct {
     this.correlate = new PipelineFunction(this, "Correlate", {
       name: "correlate",
       description: "aspm correlate: diff, score and store one scan per app, in order",
-      memorySize: 1024,
-      timeout: Duration.minutes(5),
+      // a 250k-finding report with its app state (npm run bench: correlate_250k)
+      memorySize: 3008,
+      timeout: Duration.minutes(15),
       ...props.correlate,
     });
 
@@ -213,14 +217,26 @@ export class Ingest extends Construct {
       .bindSecret("secretSalt", this.secretSalt);
     if (props.maxUploadBytes !== undefined)
       this.normalize.bindEnv("maxUploadBytes", String(props.maxUploadBytes));
+    this.normalize.bindEnv("maxReceiveCount", String(normalize.maxReceiveCount));
+    // one report per invocation: a hostile or huge report fails alone, never nine others with it
     this.normalize.fn.addEventSource(
-      new SqsEventSource(this.normalizeQueue, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(this.normalizeQueue, { batchSize: 1, reportBatchItemFailures: true }),
     );
+
+    // what `aspm dlq list|replay --stack` reads to find the queues
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description }).overrideLogicalId(id);
+    output("NormalizeQueueUrl", this.normalizeQueue.queueUrl, "aspm normalize queue");
+    output("NormalizeDlqUrl", this.normalizeDlq.queueUrl, "aspm normalize dead-letter queue");
+    output("CorrelateQueueUrl", this.correlateQueue.queueUrl, "aspm correlate queue (FIFO)");
+    output("CorrelateDlqUrl", this.correlateDlq.queueUrl, "aspm correlate dead-letter queue (FIFO)");
+    output("TableName", props.table.tableName, "aspm single table");
 
     this.correlate
       .bindTable(props.table, "readWrite")
       .bindBucket(this.bucket, { read: ["normalized/", "state/", "intel/"], write: ["state/"], list: true })
       .bindEventBus(this.eventBus);
+    this.correlate.bindEnv("maxReceiveCount", String(correlate.maxReceiveCount));
     this.correlate.fn.addEventSource(
       new SqsEventSource(this.correlateQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );

@@ -27,16 +27,19 @@ export interface QueueWithDlqProps {
 export class QueueWithDlq extends Construct {
   readonly queue: Queue;
   readonly dlq: Queue;
+  /** Receives before redrive: consumers read it (ASPM_MAX_RECEIVE_COUNT) to know their last attempt. */
+  readonly maxReceiveCount: number;
 
   constructor(scope: Construct, id: string, props: QueueWithDlqProps) {
     super(scope, id);
     const fifo = props.fifo ? { fifo: true } : {};
     this.dlq = deadLetterQueue(this, "Dlq", fifo);
+    this.maxReceiveCount = props.maxReceiveCount ?? 3;
     this.queue = new Queue(this, "Queue", {
       ...SECURE_QUEUE,
       ...fifo,
       visibilityTimeout: props.visibilityTimeout,
-      deadLetterQueue: { queue: this.dlq, maxReceiveCount: props.maxReceiveCount ?? 3 },
+      deadLetterQueue: { queue: this.dlq, maxReceiveCount: this.maxReceiveCount },
       ...props.queueProps,
     });
   }

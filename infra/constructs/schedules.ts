@@ -83,7 +83,10 @@ export class Schedules extends Construct {
       new PipelineFunction(this, construct, { name, ...JOB_DEFAULTS[name], ...props.functions?.[name] });
 
     const ticketSync = make("ticket-sync", "TicketSync").bindTable(props.table, "readWrite");
-    const posture = make("posture", "Posture").bindTable(props.table, "readWrite");
+    // posture also sweeps scans stuck in flight; telling "never uploaded" from "stuck" takes a HEAD on raw/
+    const posture = make("posture", "Posture")
+      .bindTable(props.table, "readWrite")
+      .bindBucket(props.bucket, { read: ["raw/"], list: true });
     const digest = make("digest", "Digest").bindTable(props.table, "read");
     const intel = make("intel", "Intel")
       .bindTable(props.table, "readWrite")

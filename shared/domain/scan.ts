@@ -6,6 +6,12 @@ import { ScanCounts } from "./scan-counts.ts";
 export const ScanStatus = z.enum(["pending", "normalized", "processed", "failed"]);
 export type ScanStatus = z.infer<typeof ScanStatus>;
 
+export const ScanStage = z.enum(["upload", "normalize", "correlate"]);
+export type ScanStage = z.infer<typeof ScanStage>;
+
+/** Statuses of a scan still on its way; every scan must leave them, processed or failed. */
+export const IN_FLIGHT: readonly ScanStatus[] = ["pending", "normalized"];
+
 export const Scan = z.object({
   scanId: z.string(),
   appId: AppId,
@@ -42,10 +48,34 @@ export const Scan = z.object({
     })
     .optional(),
   failure: z
-    .object({ reason: z.string(), stage: z.enum(["upload", "normalize", "correlate"]), at: z.string() })
+    .object({
+      reason: z.string(),
+      stage: ScanStage,
+      at: z.string(),
+      /**
+       * Not the report's fault (a crash, an outage, a time-out): replaying its dead-lettered message
+       * (`aspm dlq replay`) may still process it. Bad input is final.
+       */
+      retryable: z.boolean().optional(),
+    })
     .optional(),
+  /** The raw object normalize read: a later overwrite through the same presigned POST cannot pass for it. */
+  raw: z.object({ etag: z.string().optional(), versionId: z.string().optional() }).optional(),
+  /** A later upload to this scan's key after it was read (reported, never processed). */
+  rawOverwrittenAt: z.string().optional(),
 });
 export type Scan = z.infer<typeof Scan>;
+
+/** The stage a scan in flight is waiting on. */
+export function stageOf(scan: Pick<Scan, "status" | "failure">): ScanStage {
+  if (scan.status === "failed") return scan.failure?.stage ?? "normalize";
+  return scan.status === "normalized" ? "correlate" : "normalize";
+}
+
+/** A scan that failed for reasons other than its input, at the given stage: a replay may process it. */
+export function retryableAt(scan: Pick<Scan, "status" | "failure">, stage: ScanStage): boolean {
+  return scan.status === "failed" && scan.failure?.retryable === true && scan.failure.stage === stage;
+}
 
 /**
  * Scope = (app, tool, target, tracked branch): a scan replaces its scope's previous state. The

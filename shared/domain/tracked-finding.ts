@@ -112,6 +112,10 @@ export const TrackedFinding = ProviderView.extend({
   triage: Triage.optional(),
   /** An active exception covering the finding: out of actionable counts, gates and tickets until it expires. */
   exception: z.object({ id: z.string(), reason: z.string(), expiresAt: z.string() }).optional(),
-  history: z.array(AuditEvent),
+  /**
+   * The scan and tool that first saw it: the "opened" audit event, kept on the item so a first
+   * ingest costs one write per finding. Later events are items of their own (store/audit-store).
+   */
+  openedBy: z.object({ scanId: z.string(), tool: z.string() }).optional(),
 });
 export type TrackedFinding = z.infer<typeof TrackedFinding>;

@@ -3,6 +3,7 @@ import {
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
+import { mapConcurrent } from "#shared/concurrency";
 
 type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
 
@@ -20,7 +21,8 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * BatchWriteItem in chunks of 25, several chunks in flight, retrying unprocessed items with
- * exponential backoff (DynamoDB returns them under throttling instead of failing the call).
+ * exponential backoff (DynamoDB returns them under throttling instead of failing the call). A
+ * failure stops new chunks and surfaces once the chunks in flight have landed.
  */
 export async function batchWrite(
   client: DynamoDBDocumentClient,
@@ -33,29 +35,25 @@ export async function batchWrite(
   const stats: BatchWriteStats = { requests: 0, retries: 0, consumedWcu: 0 };
   const chunks: WriteRequest[][] = [];
   for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < chunks.length) {
-      let pending = chunks[next++] ?? [];
-      beforeChunk?.(pending.length);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS)
-          throw new Error(
-            `BatchWriteItem: ${pending.length} items still unprocessed after ${MAX_ATTEMPTS} attempts`,
-          );
-        if (attempt > 0) {
-          stats.retries++;
-          await sleep(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2));
-        }
-        const out = await client.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: pending }, ReturnConsumedCapacity: "TOTAL" }),
+  await mapConcurrent(chunks, concurrency, async (chunk) => {
+    let pending = chunk;
+    beforeChunk?.(pending.length);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS)
+        throw new Error(
+          `BatchWriteItem: ${pending.length} items still unprocessed after ${MAX_ATTEMPTS} attempts`,
         );
-        stats.requests++;
-        for (const c of out.ConsumedCapacity ?? []) stats.consumedWcu += c.CapacityUnits ?? 0;
-        pending = out.UnprocessedItems?.[tableName] ?? [];
+      if (attempt > 0) {
+        stats.retries++;
+        await sleep(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2));
       }
+      const out = await client.send(
+        new BatchWriteCommand({ RequestItems: { [tableName]: pending }, ReturnConsumedCapacity: "TOTAL" }),
+      );
+      stats.requests++;
+      for (const c of out.ConsumedCapacity ?? []) stats.consumedWcu += c.CapacityUnits ?? 0;
+      pending = out.UnprocessedItems?.[tableName] ?? [];
     }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  });
   return stats;
 }

@@ -11,19 +11,48 @@ export class ObjectTooLargeError extends Error {
   override readonly name = "ObjectTooLargeError";
 }
 
+/** S3's "there is no such object" (GetObject says NoSuchKey, HeadObject NotFound). */
+export function isNoSuchKey(error: unknown): boolean {
+  return error instanceof Error && (error.name === "NotFound" || error.name === "NoSuchKey");
+}
+
 export async function headObjectSize(bucket: BucketRef, key: string): Promise<number | undefined> {
   try {
     const out = await bucket.client.send(new HeadObjectCommand({ Bucket: bucket.bucketName, Key: key }));
     return out.ContentLength;
   } catch (error) {
-    if (error instanceof Error && (error.name === "NotFound" || error.name === "NoSuchKey")) return undefined;
+    if (isNoSuchKey(error)) return undefined;
     throw error;
   }
 }
 
-/** Reads an object whole, refusing anything above `maxBytes` before downloading it. */
-export async function getObjectBytes(bucket: BucketRef, key: string, maxBytes: number): Promise<Uint8Array> {
-  const out = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.bucketName, Key: key }));
+export interface ObjectVersion {
+  etag?: string;
+  versionId?: string;
+}
+
+/**
+ * Reads an object whole, refusing anything above `maxBytes` before downloading it. With `version`
+ * it reads exactly that upload (its version id on a versioned bucket, else only while the ETag
+ * still matches), and says which one it read.
+ */
+export async function getObjectBytes(
+  bucket: BucketRef,
+  key: string,
+  maxBytes: number,
+  version: ObjectVersion = {},
+): Promise<{ bytes: Uint8Array; version: ObjectVersion }> {
+  const out = await bucket.client.send(
+    new GetObjectCommand({
+      Bucket: bucket.bucketName,
+      Key: key,
+      ...(version.versionId
+        ? { VersionId: version.versionId }
+        : version.etag
+          ? { IfMatch: version.etag }
+          : {}),
+    }),
+  );
   if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
     out.Body?.transformToWebStream()
       .cancel()
@@ -36,7 +65,22 @@ export async function getObjectBytes(bucket: BucketRef, key: string, maxBytes: n
   const bytes = await out.Body.transformToByteArray();
   if (bytes.byteLength > maxBytes)
     throw new ObjectTooLargeError(`object ${key} is above the ${maxBytes} byte cap`);
-  return bytes;
+  return {
+    bytes,
+    version: {
+      ...(out.ETag ? { etag: out.ETag } : {}),
+      ...(out.VersionId ? { versionId: out.VersionId } : {}),
+    },
+  };
+}
+
+/** S3's "the object changed since" (IfMatch failed): another upload replaced it. */
+export function isPreconditionFailed(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === "PreconditionFailed" ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412)
+  );
 }
 
 export async function putJsonGz(bucket: BucketRef, key: string, value: unknown): Promise<number> {

@@ -1,22 +1,12 @@
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  PutCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, type BatchGetCommandOutput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mapConcurrent } from "#shared/concurrency";
 import type { OwnerSource } from "#shared/domain/ownership";
-import {
-  type AuditEvent,
-  type ProviderView,
-  type Score,
-  type Source,
-  TrackedFinding,
-} from "#shared/domain/tracked-finding";
+import { type ProviderView, type Score, type Source, TrackedFinding } from "#shared/domain/tracked-finding";
 import { batchWrite } from "./batch-write.ts";
 import { queryAll, queryPage } from "./query.ts";
 import { keys, riskSortKey } from "./table.ts";
 import { conditionally, isConditionalCheckFailed, type TableRef, withoutKeys } from "./table-ref.ts";
+import { updateExpression } from "./update-expression.ts";
 
 /**
  * Findings in the single table. Correlation owns the provider fields and lifecycle; people own
@@ -28,6 +18,9 @@ export interface WriteStats {
   updates: number;
   consumedWcu: number;
 }
+
+/** The team every finding has until someone owns it. */
+export const UNOWNED = "unowned";
 
 function teamKey(team: string): string {
   return keys.openByTeamIndex(team, 0, "").gsi1pk;
@@ -41,7 +34,9 @@ export function findingItem(f: TrackedFinding): Record<string, unknown> {
   const main = keys.finding(f.appId, f.findingId);
   item.pk = main.pk;
   item.sk = main.sk;
-  if (f.status === "open") {
+  // unowned findings get no team-index entry: on a fresh deployment that is every finding of the
+  // organisation, and one index partition would take every write of every first ingest
+  if (f.status === "open" && f.team !== UNOWNED) {
     const open = keys.openByTeamIndex(f.team, f.score?.risk ?? 0, f.findingId);
     item.gsi1pk = open.gsi1pk;
     item.gsi1sk = open.gsi1sk;
@@ -71,17 +66,51 @@ export async function putNewFindings(
   return { puts: findings.length, updates: 0, consumedWcu: stats.consumedWcu };
 }
 
-/** Creates a finding unless it exists (a retried crash may have written it); false when it existed. */
-export async function putFindingIfAbsent(db: TableRef, f: TrackedFinding): Promise<boolean> {
-  return conditionally(
-    db.client.send(
-      new PutCommand({
-        TableName: db.tableName,
-        Item: findingItem(f),
-        ConditionExpression: "attribute_not_exists(pk)",
-      }),
-    ),
-  );
+/** Which of these findings exist: 100 keys per BatchGetItem, keys only, several in flight. */
+export async function existingFindingIds(
+  db: TableRef,
+  appId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  await batchGet(db, appId, ids, "sk", (item) => {
+    found.add(String(item.sk).slice(keys.findingPrefix.length));
+  });
+  return found;
+}
+
+async function batchGet(
+  db: TableRef,
+  appId: string,
+  ids: readonly string[],
+  projection: string | undefined,
+  onItem: (item: Record<string, unknown>) => void,
+): Promise<void> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100));
+  await mapConcurrent(chunks, 4, async (chunk) => {
+    let request:
+      | Record<string, { Keys: Array<Record<string, unknown>>; ProjectionExpression?: string }>
+      | undefined = {
+      [db.tableName]: {
+        Keys: chunk.map((id) => keys.finding(appId, id)),
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      },
+    };
+    while (request) {
+      const out: BatchGetCommandOutput = await db.client.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[db.tableName] ?? []) onItem(item);
+      const unprocessed = out.UnprocessedKeys?.[db.tableName]?.Keys;
+      request = unprocessed?.length
+        ? {
+            [db.tableName]: {
+              Keys: unprocessed,
+              ...(projection ? { ProjectionExpression: projection } : {}),
+            },
+          }
+        : undefined;
+    }
+  });
 }
 
 export interface ObservationUpdate {
@@ -95,8 +124,8 @@ export interface ObservationUpdate {
   team: string;
   ownerSource?: OwnerSource;
   score?: Score;
-  /** Reopen: move from resolved to open and append the audit event, once. */
-  reopen?: AuditEvent;
+  /** Reopen: move from resolved to open, once (the caller records the audit event). */
+  reopen?: boolean;
 }
 
 const PROVIDER_FIELDS = [
@@ -122,9 +151,10 @@ const PROVIDER_FIELDS = [
 
 /**
  * Applies an observation to an existing finding: provider fields, the scope's source, score and
- * index keys. The open-by-team key honours a person's owner override (`if_not_exists`).
+ * index keys. The open-by-team key honours a person's owner override (`if_not_exists`). Returns
+ * whether a requested reopen happened (false when an earlier attempt of the scan already did it).
  */
-export async function updateFromObservation(db: TableRef, u: ObservationUpdate): Promise<void> {
+export async function updateFromObservation(db: TableRef, u: ObservationUpdate): Promise<boolean> {
   const names: Record<string, string> = { "#scope": u.source.scopeId };
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -163,51 +193,73 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
   }
   if (u.score) {
     values[":score"] = u.score;
-    values[":riskSk"] = riskSortKey(u.score.risk, u.findingId);
     sets.push("score = :score");
-  } else {
-    values[":riskSk"] = riskSortKey(0, u.findingId);
   }
-  // the sparse open-by-team key only exists while the finding is open
-  sets.push("gsi1pk = if_not_exists(ownerOverrideKey, :teamKey)", "gsi1sk = :riskSk");
+  values[":riskSk"] = riskSortKey(u.score?.risk ?? 0, u.findingId);
 
-  const base = {
-    TableName: db.tableName,
-    Key: keys.finding(u.appId, u.findingId),
-  };
-  const update = (
-    extraSets: string[],
-    extraRemoves: string[],
-    extraValues: Record<string, unknown>,
-    extraNames: Record<string, string>,
-    condition: string,
-  ) =>
+  const send = (extra: { sets?: string[]; removes?: string[]; condition: string; values?: object }) =>
     db.client.send(
       new UpdateCommand({
-        ...base,
-        ExpressionAttributeNames: { ...names, ...extraNames },
-        UpdateExpression: `SET ${[...sets, ...extraSets].join(", ")}${[...removes, ...extraRemoves].length ? ` REMOVE ${[...removes, ...extraRemoves].join(", ")}` : ""}`,
-        ExpressionAttributeValues: { ...values, ...extraValues },
-        ConditionExpression: condition,
+        TableName: db.tableName,
+        Key: keys.finding(u.appId, u.findingId),
+        ...updateExpression({
+          sets: [...sets, ...(extra.sets ?? [])],
+          removes: [...removes, ...(extra.removes ?? [])],
+          condition: extra.condition,
+          names: { ...names, "#status": "status" },
+          values: { ...values, ...extra.values },
+        }),
       }),
     );
+  const reopen = { ":open": "open", ":resolved": "resolved", ":one": 1 };
+  const reopenSets = ["#status = :open", "reopenCount = reopenCount + :one"];
 
-  if (u.reopen) {
-    try {
-      await update(
-        ["#status = :open", "reopenCount = reopenCount + :one", "#history = list_append(#history, :events)"],
-        ["resolvedAt"],
-        { ":open": "open", ":resolved": "resolved", ":one": 1, ":events": [u.reopen] },
-        { "#status": "status", "#history": "history" },
-        "attribute_exists(pk) AND #status = :resolved",
+  if (u.team === UNOWNED) {
+    // no team-index entry, unless a person gave the finding an owner (then the override's key)
+    const plain = async (condition: string, extraSets: string[], extraValues: object) => {
+      if (
+        await conditionally(
+          send({
+            sets: extraSets,
+            removes: ["gsi1pk", "gsi1sk", ...(extraSets.length ? ["resolvedAt"] : [])],
+            condition: `${condition} AND attribute_not_exists(ownerOverrideKey)`,
+            values: extraValues,
+          }),
+        )
+      )
+        return true;
+      return conditionally(
+        send({
+          sets: [...extraSets, "gsi1pk = ownerOverrideKey", "gsi1sk = :riskSk"],
+          ...(extraSets.length ? { removes: ["resolvedAt"] } : {}),
+          condition: `${condition} AND attribute_exists(ownerOverrideKey)`,
+          values: extraValues,
+        }),
       );
-      return;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      // already reopened by an earlier attempt of this scan: fall through to the plain update
-    }
+    };
+    if (u.reopen && (await plain("attribute_exists(pk) AND #status = :resolved", reopenSets, reopen)))
+      return true;
+    if (!(await plain("attribute_exists(pk)", [], {})))
+      throw new Error(`finding ${u.findingId} of ${u.appId} does not exist`);
+    return false;
   }
-  await update([], [], {}, {}, "attribute_exists(pk)");
+
+  // the sparse open-by-team key only exists while the finding is open
+  const index = ["gsi1pk = if_not_exists(ownerOverrideKey, :teamKey)", "gsi1sk = :riskSk"];
+  if (u.reopen) {
+    const reopened = await conditionally(
+      send({
+        sets: [...index, ...reopenSets],
+        removes: ["resolvedAt"],
+        condition: "attribute_exists(pk) AND #status = :resolved",
+        values: reopen,
+      }),
+    );
+    // not resolved any more: an earlier attempt of this scan reopened it; fall through to the plain update
+    if (reopened) return true;
+  }
+  await send({ sets: index, condition: "attribute_exists(pk)" });
+  return false;
 }
 
 /** The scope no longer reports the finding, but another scope still does. */
@@ -238,7 +290,7 @@ export async function resolveFinding(
   appId: string,
   findingId: string,
   scopeId: string,
-  event: AuditEvent,
+  at: string,
 ): Promise<boolean> {
   return conditionally(
     db.client.send(
@@ -246,21 +298,10 @@ export async function resolveFinding(
         TableName: db.tableName,
         Key: keys.finding(appId, findingId),
         UpdateExpression:
-          "SET #status = :resolved, resolvedAt = :at, #history = list_append(#history, :events), sources.#scope.#open = :false, sources.#scope.closedAt = :at REMOVE gsi1pk, gsi1sk",
+          "SET #status = :resolved, resolvedAt = :at, sources.#scope.#open = :false, sources.#scope.closedAt = :at REMOVE gsi1pk, gsi1sk",
         ConditionExpression: "#status = :open AND attribute_exists(sources.#scope)",
-        ExpressionAttributeNames: {
-          "#status": "status",
-          "#history": "history",
-          "#scope": scopeId,
-          "#open": "open",
-        },
-        ExpressionAttributeValues: {
-          ":resolved": "resolved",
-          ":open": "open",
-          ":at": event.at,
-          ":events": [event],
-          ":false": false,
-        },
+        ExpressionAttributeNames: { "#status": "status", "#scope": scopeId, "#open": "open" },
+        ExpressionAttributeValues: { ":resolved": "resolved", ":open": "open", ":at": at, ":false": false },
       }),
     ),
   );
@@ -325,23 +366,9 @@ export async function getFindings(
   appId: string,
   ids: readonly string[],
 ): Promise<TrackedFinding[]> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100));
-  const pages = await mapConcurrent(chunks, 4, async (chunk) => {
-    const found: TrackedFinding[] = [];
-    let request: Record<string, { Keys: Array<Record<string, unknown>> }> | undefined = {
-      [db.tableName]: { Keys: chunk.map((id) => keys.finding(appId, id)) },
-    };
-    while (request && Object.keys(request).length) {
-      const out: BatchGetCommandOutput = await db.client.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[db.tableName] ?? []) found.push(parseFinding(item));
-      const unprocessed: Array<Record<string, unknown>> | undefined =
-        out.UnprocessedKeys?.[db.tableName]?.Keys;
-      request = unprocessed?.length ? { [db.tableName]: { Keys: unprocessed } } : undefined;
-    }
-    return found;
-  });
-  return pages.flat();
+  const found: TrackedFinding[] = [];
+  await batchGet(db, appId, ids, undefined, (item) => found.push(parseFinding(item)));
+  return found;
 }
 
 export function parseFinding(item: Record<string, unknown>): TrackedFinding {
@@ -356,28 +383,37 @@ export function parseFinding(item: Record<string, unknown>): TrackedFinding {
   return TrackedFinding.parse(rest);
 }
 
-/** New score from an intel change: the score, the open-by-team sort key, one audit event. */
-export async function rescoreFinding(
-  db: TableRef,
-  finding: TrackedFinding,
-  score: Score,
-  event: AuditEvent,
-): Promise<void> {
+/** New score from an intel change: the score and the open-by-team sort key (the caller audits it). */
+export async function rescoreFinding(db: TableRef, finding: TrackedFinding, score: Score): Promise<void> {
   const open = finding.status === "open";
-  await db.client.send(
-    new UpdateCommand({
-      TableName: db.tableName,
-      Key: keys.finding(finding.appId, finding.findingId),
-      UpdateExpression: `SET score = :score, #history = list_append(#history, :events)${open ? ", gsi1sk = :sk" : ""}`,
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeNames: { "#history": "history" },
-      ExpressionAttributeValues: {
-        ":score": score,
-        ":events": [event],
-        ...(open ? { ":sk": riskSortKey(score.risk, finding.findingId) } : {}),
-      },
-    }),
-  );
+  await db.client
+    .send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: keys.finding(finding.appId, finding.findingId),
+        UpdateExpression: `SET score = :score${open ? ", gsi1sk = :sk" : ""}`,
+        ConditionExpression: open
+          ? "attribute_exists(pk) AND attribute_exists(gsi1pk)"
+          : "attribute_exists(pk)",
+        ExpressionAttributeValues: {
+          ":score": score,
+          ...(open ? { ":sk": riskSortKey(score.risk, finding.findingId) } : {}),
+        },
+      }),
+    )
+    .catch(async (error: unknown) => {
+      // an open finding outside the team index (unowned): the score alone
+      if (!open || !isConditionalCheckFailed(error)) throw error;
+      await db.client.send(
+        new UpdateCommand({
+          TableName: db.tableName,
+          Key: keys.finding(finding.appId, finding.findingId),
+          UpdateExpression: "SET score = :score",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":score": score },
+        }),
+      );
+    });
 }
 
 /** A duplicate discovered late (an alias learned after both were seen): resolved as merged, once. */
@@ -386,7 +422,7 @@ export async function mergeFinding(
   appId: string,
   findingId: string,
   into: string,
-  event: AuditEvent,
+  at: string,
 ): Promise<boolean> {
   return conditionally(
     db.client.send(
@@ -394,40 +430,31 @@ export async function mergeFinding(
         TableName: db.tableName,
         Key: keys.finding(appId, findingId),
         UpdateExpression:
-          "SET #status = :resolved, resolvedAt = :at, mergedInto = :into, #history = list_append(#history, :events) REMOVE gsi1pk, gsi1sk",
+          "SET #status = :resolved, resolvedAt = :at, mergedInto = :into REMOVE gsi1pk, gsi1sk",
         ConditionExpression: "#status = :open",
-        ExpressionAttributeNames: { "#status": "status", "#history": "history" },
-        ExpressionAttributeValues: {
-          ":resolved": "resolved",
-          ":open": "open",
-          ":at": event.at,
-          ":into": into,
-          ":events": [event],
-        },
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":resolved": "resolved", ":open": "open", ":at": at, ":into": into },
       }),
     ),
   );
 }
 
-/** Sets (or clears) the exception mark a person's approved exception puts on a finding, with an audit event. */
+/** Sets (or clears) the exception mark a person's approved exception puts on a finding (the caller audits it). */
 export async function markException(
   db: TableRef,
   appId: string,
   findingId: string,
   mark: TrackedFinding["exception"],
-  event: AuditEvent,
-): Promise<void> {
-  await conditionally(
+): Promise<boolean> {
+  return conditionally(
     db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: keys.finding(appId, findingId),
-        UpdateExpression: mark
-          ? "SET #exception = :mark, #history = list_append(#history, :events)"
-          : "REMOVE #exception SET #history = list_append(#history, :events)",
+        UpdateExpression: mark ? "SET #exception = :mark" : "REMOVE #exception",
         ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#exception": "exception", "#history": "history" },
-        ExpressionAttributeValues: { ":events": [event], ...(mark ? { ":mark": mark } : {}) },
+        ExpressionAttributeNames: { "#exception": "exception" },
+        ...(mark ? { ExpressionAttributeValues: { ":mark": mark } } : {}),
       }),
     ),
   );
@@ -435,24 +462,24 @@ export async function markException(
 
 /**
  * A person's owner override (triage): wins over every other ownership source, and correlation keeps
- * it (`if_not_exists(ownerOverride…)` in updateFromObservation). The open-by-team key follows it.
+ * it (`if_not_exists(ownerOverride…)` in updateFromObservation). The open-by-team key follows it
+ * (unowned findings stay off the index). The caller records the audit event.
  */
-export async function setOwnerOverride(
-  db: TableRef,
-  finding: TrackedFinding,
-  owner: string,
-  event: AuditEvent,
-): Promise<void> {
+export async function setOwnerOverride(db: TableRef, finding: TrackedFinding, owner: string): Promise<void> {
   const key = teamKey(owner);
-  const open = finding.status === "open";
+  const indexed = finding.status === "open" && owner !== UNOWNED;
   await db.client.send(
     new UpdateCommand({
       TableName: db.tableName,
       Key: keys.finding(finding.appId, finding.findingId),
-      UpdateExpression: `SET ownerOverride = :owner, ownerOverrideSource = :triage, ownerOverrideKey = :key, team = :owner, ownerSource = :triage, teamKey = :key, #history = list_append(#history, :events)${open ? ", gsi1pk = :key" : ""}`,
+      UpdateExpression: `SET ownerOverride = :owner, ownerOverrideSource = :triage, ownerOverrideKey = :key, team = :owner, ownerSource = :triage, teamKey = :key${indexed ? ", gsi1pk = :key, gsi1sk = :sk" : ""}`,
       ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeNames: { "#history": "history" },
-      ExpressionAttributeValues: { ":owner": owner, ":triage": "triage", ":key": key, ":events": [event] },
+      ExpressionAttributeValues: {
+        ":owner": owner,
+        ":triage": "triage",
+        ":key": key,
+        ...(indexed ? { ":sk": riskSortKey(finding.score?.risk ?? 0, finding.findingId) } : {}),
+      },
     }),
   );
 }

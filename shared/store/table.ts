@@ -44,8 +44,23 @@ export const keys = {
     gsi1pk: `APP#${appId}#SCANS`,
     gsi1sk: `${createdAt}#${scanId}`,
   }),
+  /** Sparse: only scans still pending or normalized, oldest progress first (the sweeper's and restart's view). */
+  inFlightScansIndex: (since: string, scanId: string) => ({
+    gsi2pk: "SCANS#INFLIGHT",
+    gsi2sk: `${since}#${scanId}`,
+  }),
   finding: (appId: string, findingId: string) => ({ pk: `APP#${appId}`, sk: `FINDING#${findingId}` }),
   findingPrefix: "FINDING#",
+  /**
+   * One audit event of a finding, in the app's partition beside it (not inside it: a finding that
+   * flaps would otherwise grow towards the 400 KB item limit, and every update is billed on the
+   * whole item). The discriminator makes a replayed write land on the same item.
+   */
+  audit: (appId: string, findingId: string, at: string, discriminator: string) => ({
+    pk: `APP#${appId}`,
+    sk: `AUDIT#${findingId}#${at}#${discriminator}`,
+  }),
+  auditPrefix: (findingId: string) => `AUDIT#${findingId}#`,
   /** Sparse: only open findings carry it. */
   openByTeamIndex: (team: string, risk: number, findingId: string) => ({
     gsi1pk: `TEAM#${team}#OPEN`,
@@ -102,7 +117,8 @@ export const keys = {
 export const objectKeys = {
   raw: (appId: string, scanId: string) => `raw/${appId}/${scanId}`,
   normalized: (appId: string, scanId: string) => `normalized/${appId}/${scanId}.json.gz`,
-  appState: (appId: string, scanId: string) => `state/${appId}/${scanId}.json.gz`,
+  /** A few rotating slots per app (committed, previous, pending), so state objects never pile up. */
+  appState: (appId: string, slot: number) => `state/${appId}/slot-${slot}.json.gz`,
   intelSnapshot: (name: string, date: string) => `intel/${name}/${date}`,
   /** The CODEOWNERS file sent with a scan (outside raw/, so it never triggers normalize). */
   codeowners: (appId: string, scanId: string) => `codeowners/${appId}/${scanId}`,

@@ -11,23 +11,31 @@ import { NormalizedReport } from "#shared/domain/finding";
 import type { IntelSnapshot } from "#shared/domain/intel";
 import type { Ownership } from "#shared/domain/ownership";
 import type { RiskPolicy } from "#shared/domain/risk-policy";
+import { retryableAt } from "#shared/domain/scan";
 import type { ScanCounts } from "#shared/domain/scan-counts";
 import type { ProviderView, Score, Source, TrackedFinding } from "#shared/domain/tracked-finding";
 import { DETAIL_TYPES, type FindingsChangedDetail, type ScanProcessedDetail } from "#shared/events";
-import { beginStateCommit, finishStateCommit, loadBaseState } from "#shared/store/app-state-store";
+import {
+  abandonPendingCommit,
+  beginStateCommit,
+  finishStateCommit,
+  loadBaseState,
+  readPointer,
+} from "#shared/store/app-state-store";
 import { getApp, touchAppScan } from "#shared/store/app-store";
-import { type BucketRef, getJsonGz } from "#shared/store/blob-store";
+import { type FindingEvent, putAuditEvents } from "#shared/store/audit-store";
+import { type BucketRef, getJsonGz, isNoSuchKey } from "#shared/store/blob-store";
 import { listExceptions } from "#shared/store/exception-store";
 import {
   closeSource,
+  existingFindingIds,
   mergeFinding,
-  putFindingIfAbsent,
   putNewFindings,
   resolveFinding,
   updateFromObservation,
 } from "#shared/store/finding-store";
 import { recordPostureChanges } from "#shared/store/posture-aggregate-store";
-import { getScan, transitionScan } from "#shared/store/scan-store";
+import { failScan, getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
 import { exceptionMarkFor } from "./exceptions.ts";
@@ -43,7 +51,9 @@ export interface CorrelateDeps {
   /** The current intel snapshot (cached per container); absent before the first intel run. */
   intel?: () => Promise<IntelSnapshot | undefined>;
   policy?: RiskPolicy;
-  /** For tests: fail after this many finding writes, to prove a retry converges. */
+  /** The clock scores are computed at (tests pin it, so a replay scores exactly as the first run). */
+  now?: () => Date;
+  /** For tests: fail after this many finding and audit writes, to prove a retry converges. */
   crashAfterWrites?: number;
 }
 
@@ -84,24 +94,41 @@ function chunked<T>(items: T[], size: number): T[][] {
 /**
  * Correlates one normalized scan into the app's findings (DESIGN §6). Safe to run any number of
  * times for the same scan: a processed scan is a no-op, and a crashed attempt is replayed from the
- * same base state with conditional creates, converging on the same final state.
+ * same base state with idempotent writes, converging on the same final state. Before building on
+ * the app's state it finishes whatever an earlier scan left half-done (a crash followed by the
+ * dead-letter queue): that scan's missing writes are replayed and its commit flipped, so no
+ * finding ever lives only in the S3 state.
  */
-export async function correlateScan(deps: CorrelateDeps, scanId: string): Promise<CorrelateResult> {
+export async function correlateScan(
+  deps: CorrelateDeps,
+  scanId: string,
+  options: { recovering?: boolean } = {},
+): Promise<CorrelateResult> {
   const scan = await getScan(deps.db, scanId);
   if (!scan) return { outcome: "skipped", reason: "no such scan" };
-  if (scan.status === "processed" || scan.status === "failed")
-    return { outcome: "skipped", reason: `already ${scan.status}` };
-  if (scan.status !== "normalized" || !scan.tool || !scan.scopeId)
+  if (scan.status === "processed") return { outcome: "skipped", reason: "already processed" };
+  const correlatable =
+    scan.status === "normalized" ||
+    retryableAt(scan, "correlate") ||
+    (options.recovering === true && scan.status === "failed");
+  if (!correlatable || !scan.tool || !scan.scopeId)
     return { outcome: "skipped", reason: `scan is ${scan.status}` };
 
-  const report = NormalizedReport.parse(
-    await getJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId)),
-  );
+  if (!options.recovering) await finishPredecessor(deps, scan.appId, scanId);
+
+  let normalized: unknown;
+  try {
+    normalized = await getJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId));
+  } catch (error) {
+    if (isNoSuchKey(error)) return { outcome: "skipped", reason: "its normalized report is gone" };
+    throw error;
+  }
+  const report = NormalizedReport.parse(normalized);
   const app = await getApp(deps.db, scan.appId);
   const ownerOf = await ownershipFor(deps, scan, app);
   const context = appContextOf(scan.appId, app);
   const intel = await deps.intel?.();
-  const now = new Date();
+  const now = deps.now?.() ?? new Date();
   const scorer: Scorer = (view, firstSeenAt) =>
     scoreView(view, firstSeenAt, context, intel, deps.policy, now);
   const input: ScanInput = {
@@ -175,7 +202,7 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
       detail: { scanId, appId: scan.appId, lifecycle, counts: plan.counts } satisfies ScanProcessedDetail,
     },
   ]);
-  await transitionScan(deps.db, scanId, ["normalized"], {
+  await transitionScan(deps.db, scanId, ["normalized", "failed"], {
     status: "processed",
     lifecycle,
     counts: plan.counts,
@@ -184,6 +211,34 @@ export async function correlateScan(deps: CorrelateDeps, scanId: string): Promis
   });
   if (plan.lifecycle === "applied") await touchAppScan(deps.db, scan.appId, input.at);
   return { outcome: "processed", lifecycle, counts: plan.counts, writes };
+}
+
+/**
+ * One writer per app means the previous scan of the app is either done or dead: finish its
+ * pending commit (replaying its plan, whose writes are idempotent) or, when it committed but died
+ * before recording it, its status and events. A pending commit that cannot be finished (its
+ * report expired) is dropped, and its scan failed with the reason.
+ */
+async function finishPredecessor(deps: CorrelateDeps, appId: string, scanId: string): Promise<void> {
+  const pointer = await readPointer(deps.db, appId);
+  const pending = pointer.pending?.scanId;
+  if (pending && pending !== scanId) {
+    const done = await correlateScan(deps, pending, { recovering: true });
+    if (done.outcome === "processed") return;
+    await abandonPendingCommit(deps.db, appId, pointer);
+    await failScan(deps.db, pending, ["pending", "normalized", "failed"], {
+      stage: "correlate",
+      reason: `its correlation crashed part way and could not be finished (${done.reason}); later scans went on without it`,
+      retryable: false,
+    });
+    return;
+  }
+  const committed = pointer.committedScanId;
+  if (committed && committed !== scanId) {
+    const previous = await getScan(deps.db, committed);
+    if (previous && previous.status !== "processed")
+      await correlateScan(deps, committed, { recovering: true });
+  }
 }
 
 async function applyChanges(
@@ -223,16 +278,7 @@ async function applyChanges(
         contentHash: o.contentHash,
         team: owner.owner,
         ownerSource: owner.source,
-        history: [
-          {
-            at: scan.at,
-            actor: "system",
-            action: "opened",
-            to: "open",
-            reason: `first seen by ${scan.tool.name}`,
-            scanId: scan.scanId,
-          },
-        ],
+        openedBy: { scanId: scan.scanId, tool: scan.tool.name },
       };
       if (o.cve) finding.cve = o.cve;
       if (score) finding.score = score;
@@ -246,26 +292,42 @@ async function applyChanges(
 
   let puts = 0;
   let updates = 0;
-  if (!uncertain) {
-    // first sightings in bulk: 25 items per request, several requests in flight, no barrier between them
-    await putNewFindings(deps.db, created, spend);
-    puts += created.length;
-  } else {
-    await mapConcurrent(created, WRITE_CONCURRENCY, async (finding) => {
-      spend(1);
-      if (await putFindingIfAbsent(deps.db, finding)) puts++;
-      else {
-        const o = changes.find((c) => c.findingId === finding.findingId)?.observed;
-        if (o)
-          await updateFromObservation(
-            deps.db,
-            observationUpdate(o, scan, ownerOf(o.view), finding.score, next),
-          );
-        updates++;
-      }
-    });
-  }
+  // a replay (this scan's retry, or a later scan finishing it) cannot know which creates landed:
+  // those that did get the observation as an update, the rest are created in bulk as usual
+  const landed = uncertain
+    ? await existingFindingIds(
+        deps.db,
+        scan.appId,
+        created.map((f) => f.findingId),
+      )
+    : new Set<string>();
+  const fresh = landed.size ? created.filter((f) => !landed.has(f.findingId)) : created;
+  // first sightings in bulk: 25 items per request, several requests in flight, no barrier between them
+  await putNewFindings(deps.db, fresh, spend);
+  puts += fresh.length;
+  const again = created.filter((f) => landed.has(f.findingId));
+  await mapConcurrent(again, WRITE_CONCURRENCY, async (finding) => {
+    const o = changes.find((c) => c.findingId === finding.findingId)?.observed;
+    if (!o) return;
+    spend(1);
+    await updateFromObservation(deps.db, observationUpdate(o, scan, ownerOf(o.view), finding.score, next));
+    updates++;
+  });
 
+  const events: FindingEvent[] = [];
+  const audit = (
+    findingId: string,
+    happened: boolean,
+    event: Omit<FindingEvent["event"], "at" | "actor" | "scanId">,
+  ) => {
+    // a replay cannot tell its own earlier write from this one: it records the event again, on the same item
+    if (happened || uncertain)
+      events.push({
+        appId: scan.appId,
+        findingId,
+        event: { at: scan.at, actor: "system", scanId: scan.scanId, ...event },
+      });
+  };
   await mapConcurrent(rest, WRITE_CONCURRENCY, async (change) => {
     spend(1);
     updates++;
@@ -273,54 +335,55 @@ async function applyChanges(
     switch (change.kind) {
       case "reopened":
       case "joined":
-      case "updated":
+      case "updated": {
         if (!o) return;
-        await updateFromObservation(deps.db, {
+        const reopened = await updateFromObservation(deps.db, {
           ...observationUpdate(o, scan, ownerOf(o.view), scoreOf(o, change.firstSeenAt), next),
-          ...(change.kind === "reopened"
-            ? {
-                reopen: {
-                  at: scan.at,
-                  actor: "system",
-                  action: "reopened",
-                  from: "resolved",
-                  to: "open",
-                  reason: `seen again by ${scan.tool.name}`,
-                  scanId: scan.scanId,
-                },
-              }
-            : {}),
+          ...(change.kind === "reopened" ? { reopen: true } : {}),
         });
+        if (change.kind === "reopened")
+          audit(change.findingId, reopened, {
+            action: "reopened",
+            from: "resolved",
+            to: "open",
+            reason: `seen again by ${scan.tool.name}`,
+          });
         return;
+      }
       case "source-closed":
         await closeSource(deps.db, scan.appId, change.findingId, scan.scopeId, scan.at);
         return;
       case "resolved":
-        await resolveFinding(deps.db, scan.appId, change.findingId, scan.scopeId, {
-          at: scan.at,
-          actor: "system",
-          action: "resolved",
-          from: "open",
-          to: "resolved",
-          reason: `no longer reported by ${scan.tool.name}`,
-          scanId: scan.scanId,
-        });
+        audit(
+          change.findingId,
+          await resolveFinding(deps.db, scan.appId, change.findingId, scan.scopeId, scan.at),
+          {
+            action: "resolved",
+            from: "open",
+            to: "resolved",
+            reason: `no longer reported by ${scan.tool.name}`,
+          },
+        );
         return;
       case "merged":
-        await mergeFinding(deps.db, scan.appId, change.findingId, change.into ?? "", {
-          at: scan.at,
-          actor: "system",
-          action: "resolved",
-          from: "open",
-          to: "resolved",
-          reason: `merged into ${change.into}: ${scan.tool.name} showed both ids name one vulnerability`,
-          scanId: scan.scanId,
-        });
+        audit(
+          change.findingId,
+          await mergeFinding(deps.db, scan.appId, change.findingId, change.into ?? "", scan.at),
+          {
+            action: "resolved",
+            from: "open",
+            to: "resolved",
+            reason: `merged into ${change.into}: ${scan.tool.name} showed both ids name one vulnerability`,
+          },
+        );
         return;
       case "created":
         return;
     }
   });
+  // sorted: the same plan always writes the same chunks, whatever order the updates finished in
+  events.sort((a, b) => (a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0));
+  await putAuditEvents(deps.db, events, spend);
   return { puts, updates };
 }
 

@@ -12,6 +12,7 @@ import {
 } from "#shared/domain/exception";
 import { newSortableId } from "#shared/domain/ids";
 import type { AuditEvent, TrackedFinding } from "#shared/domain/tracked-finding";
+import { putAuditEvent } from "#shared/store/audit-store";
 import {
   ExceptionConflictError,
   getException,
@@ -87,13 +88,15 @@ async function applyMarks(
       to: active ? `excepted by ${e.id}` : "actionable",
       reason: active ? e.reason : `exception ${e.id} is ${e.state}`,
     };
-    await markException(
-      db,
-      f.appId,
-      f.findingId,
-      active ? { id: e.id, reason: e.reason, expiresAt: e.expiresAt } : undefined,
-      event,
-    );
+    if (
+      await markException(
+        db,
+        f.appId,
+        f.findingId,
+        active ? { id: e.id, reason: e.reason, expiresAt: e.expiresAt } : undefined,
+      )
+    )
+      await putAuditEvent(db, { appId: f.appId, findingId: f.findingId, event });
   }
   await recordPostureChangesByApp(db, findings, `exception-${e.id}-${at.toISOString()}`);
   return findings.length;

@@ -1,9 +1,17 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { scopeIdOf } from "#shared/domain/scan";
+import { printable } from "#shared/domain/printable";
+import { retryableAt, type Scan, scopeIdOf } from "#shared/domain/scan";
+import type { CorrelateMessage } from "#shared/events";
 import { ParseError } from "#shared/parsers/parse-error";
 import { parseReport } from "#shared/parsers/registry";
-import { type BucketRef, getObjectBytes, ObjectTooLargeError, putJsonGz } from "#shared/store/blob-store";
-import { getScan, transitionScan } from "#shared/store/scan-store";
+import {
+  type BucketRef,
+  getObjectBytes,
+  isPreconditionFailed,
+  ObjectTooLargeError,
+  putJsonGz,
+} from "#shared/store/blob-store";
+import { failScan, flagRawOverwrite, getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys, parseRawKey } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
 
@@ -20,10 +28,13 @@ export interface UploadedObject {
   bucket: string;
   key: string;
   size?: number;
+  /** From the S3 event: which upload this is (the presigned POST can be reused until it expires). */
+  etag?: string;
+  versionId?: string;
 }
 
 export interface NormalizeResult {
-  outcome: "normalized" | "failed" | "ignored" | "resent";
+  outcome: "normalized" | "failed" | "ignored" | "resent" | "overwrite-flagged";
   scanId?: string;
   reason?: string;
   findings?: number;
@@ -44,40 +55,64 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
   if (!scan || scan.appId !== parts.appId) {
     return { outcome: "ignored", scanId: parts.scanId, reason: "no scan was created for this key" };
   }
+  const eventEtag = unquote(object.etag);
+  if (scan.raw && scan.status !== "pending" && isOtherUpload(scan.raw, object, eventEtag)) {
+    // the presigned POST was used again after we read the report: keep what was processed, say so
+    await flagRawOverwrite(deps.db, scan.scanId, new Date().toISOString());
+    return {
+      outcome: "overwrite-flagged",
+      scanId: scan.scanId,
+      reason: "a later upload replaced the raw report after it was processed; the processed version is kept",
+    };
+  }
   if (scan.status === "normalized") {
     // a crash after the status write but before the send: send again (the FIFO dedup id absorbs repeats)
     await sendToCorrelate(deps, scan.appId, scan.scanId);
     return { outcome: "resent", scanId: scan.scanId };
   }
-  if (scan.status !== "pending")
+  if (scan.status !== "pending" && !retryableAt(scan, "normalize"))
     return { outcome: "ignored", scanId: scan.scanId, reason: `scan is already ${scan.status}` };
 
-  const fail = async (reason: string): Promise<NormalizeResult> => {
-    const now = new Date().toISOString();
-    await transitionScan(deps.db, scan.scanId, ["pending"], {
-      status: "failed",
-      failure: { reason, stage: "normalize", at: now },
-      updatedAt: now,
-    });
-    return { outcome: "failed", scanId: scan.scanId, reason };
+  const fail = async (reason: string, raw?: Scan["raw"]): Promise<NormalizeResult> => {
+    await failScan(
+      deps.db,
+      scan.scanId,
+      ["pending", "failed"],
+      { stage: "normalize", reason, retryable: false },
+      new Date(),
+      raw ? { raw } : {},
+    );
+    return { outcome: "failed", scanId: scan.scanId, reason: printable(reason) };
   };
 
   if (object.size !== undefined && object.size > deps.maxUploadBytes) {
     return fail(`upload of ${object.size} bytes exceeds the ${deps.maxUploadBytes} byte limit`);
   }
-  let bytes: Uint8Array;
+  let read: Awaited<ReturnType<typeof getObjectBytes>>;
   try {
-    bytes = await getObjectBytes(deps.bucket, object.key, deps.maxUploadBytes);
+    read = await getObjectBytes(deps.bucket, object.key, deps.maxUploadBytes, {
+      ...(object.versionId ? { versionId: object.versionId } : {}),
+      ...(object.etag ? { etag: object.etag } : {}),
+    });
   } catch (error) {
     if (error instanceof ObjectTooLargeError) return fail(error.message);
+    if (isPreconditionFailed(error)) return superseded(scan.scanId);
     throw error;
   }
+  const readEtag = unquote(read.version.etag);
+  // a stand-in without If-Match (or versions) hands back the newest upload: this event is not about it
+  if (eventEtag && readEtag && eventEtag !== readEtag) return superseded(scan.scanId);
+  const bytes = read.bytes;
+  const raw = {
+    ...(readEtag ? { etag: readEtag } : {}),
+    ...(read.version.versionId ? { versionId: read.version.versionId } : {}),
+  };
 
   let report: ReturnType<typeof parseReport>;
   try {
     report = parseReport(bytes, { secretSalt: deps.secretSalt }, scan.formatHint);
   } catch (error) {
-    if (error instanceof ParseError) return fail(error.message);
+    if (error instanceof ParseError) return fail(error.message, raw);
     throw error;
   }
 
@@ -85,13 +120,14 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
   const branch = scan.tracked ? (scan.branch ?? "main") : (scan.branch ?? "unknown");
   const scopeId = scopeIdOf(scan.appId, report.tool.name, target, branch);
   await putJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId), report);
-  const moved = await transitionScan(deps.db, scan.scanId, ["pending"], {
+  const moved = await transitionScan(deps.db, scan.scanId, ["pending", "failed"], {
     status: "normalized",
     format: report.format,
     tool: report.tool,
     target,
     scopeId,
     rawBytes: bytes.byteLength,
+    raw,
     updatedAt: new Date().toISOString(),
   });
   if (!moved) return { outcome: "ignored", scanId: scan.scanId, reason: "scan moved on concurrently" };
@@ -99,11 +135,30 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
   return { outcome: "normalized", scanId: scan.scanId, findings: report.count };
 }
 
+function unquote(etag: string | undefined): string | undefined {
+  const bare = etag?.replace(/^"|"$/g, "");
+  return bare ? bare : undefined;
+}
+
+/** The event names an upload other than the one normalize read (by version id, else by ETag). */
+function isOtherUpload(
+  raw: NonNullable<Scan["raw"]>,
+  object: UploadedObject,
+  eventEtag: string | undefined,
+): boolean {
+  if (raw.versionId && object.versionId) return raw.versionId !== object.versionId;
+  return !!raw.etag && !!eventEtag && raw.etag !== eventEtag;
+}
+
+function superseded(scanId: string): NormalizeResult {
+  return { outcome: "ignored", scanId, reason: "superseded by a later upload to the same scan" };
+}
+
 async function sendToCorrelate(deps: NormalizeDeps, appId: string, scanId: string): Promise<void> {
   await deps.sqs.send(
     new SendMessageCommand({
       QueueUrl: deps.correlateQueueUrl,
-      MessageBody: JSON.stringify({ scanId, appId }),
+      MessageBody: JSON.stringify({ scanId, appId } satisfies CorrelateMessage),
       // one writer per app: FIFO order within the app's group, parallelism across apps
       MessageGroupId: appId,
       MessageDeduplicationId: scanId,

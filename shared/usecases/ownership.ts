@@ -5,6 +5,7 @@ import { type Ownership, ownershipResolver } from "#shared/domain/ownership";
 import type { Scan } from "#shared/domain/scan";
 import type { ProviderView, TrackedFinding } from "#shared/domain/tracked-finding";
 import { setAppCodeowners } from "#shared/store/app-store";
+import { putAuditEvent } from "#shared/store/audit-store";
 import { type BucketRef, getObjectBytes } from "#shared/store/blob-store";
 import { getBindings } from "#shared/store/catalog-store";
 import { getFindings, setOwnerOverride } from "#shared/store/finding-store";
@@ -13,7 +14,7 @@ import type { TableRef } from "#shared/store/table-ref";
 
 async function loadCodeOwners(bucket: BucketRef, key: string): Promise<CodeOwners | undefined> {
   try {
-    const bytes = await getObjectBytes(bucket, key, CODEOWNERS_MAX_BYTES);
+    const { bytes } = await getObjectBytes(bucket, key, CODEOWNERS_MAX_BYTES);
     return parseCodeOwners(Buffer.from(bytes).toString("utf8"));
   } catch (error) {
     // an expired or missing file leaves ownership to the catalog; anything else is an outage
@@ -64,13 +65,18 @@ export async function overrideOwner(
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const tag = `owner-${request.findingId}-${at}`;
   await recordPostureChanges(deps.db, request.appId, [request.findingId], `${tag}-pre`);
-  await setOwnerOverride(deps.db, finding, request.owner, {
-    at,
-    actor: request.actor,
-    action: "owner-changed",
-    from: finding.team,
-    to: request.owner,
-    ...(request.reason ? { reason: request.reason } : {}),
+  await setOwnerOverride(deps.db, finding, request.owner);
+  await putAuditEvent(deps.db, {
+    appId: request.appId,
+    findingId: request.findingId,
+    event: {
+      at,
+      actor: request.actor,
+      action: "owner-changed",
+      from: finding.team,
+      to: request.owner,
+      ...(request.reason ? { reason: request.reason } : {}),
+    },
   });
   await recordPostureChanges(deps.db, request.appId, [request.findingId], tag);
   return { ...finding, team: request.owner, ownerSource: "triage" };

@@ -13,6 +13,7 @@ import { DEFAULT_RISK_POLICY, type RiskPolicy } from "#shared/domain/risk-policy
 import type { Score } from "#shared/domain/tracked-finding";
 import { DETAIL_TYPES, type FindingsChangedDetail } from "#shared/events";
 import { getApp } from "#shared/store/app-store";
+import { putAuditEvent } from "#shared/store/audit-store";
 import type { BucketRef } from "#shared/store/blob-store";
 import { listExceptions } from "#shared/store/exception-store";
 import { listFindingsByCve, rescoreFinding } from "#shared/store/finding-store";
@@ -110,6 +111,8 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
       const page = await listFindingsByCve(deps.db, change.cve, 100, cursor);
       const due: Array<{ finding: (typeof page.findings)[number]; score: Score }> = [];
       for (const finding of page.findings) {
+        // a resolved finding has no priority to act on; it is scored afresh if it reopens
+        if (finding.status !== "open") continue;
         checked++;
         if (finding.exception)
           exceptionsSeen.set(change.cve, [...(exceptionsSeen.get(change.cve) ?? []), finding.exception.id]);
@@ -132,13 +135,18 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
         `intel-${now.toISOString()}-${change.cve}-${pageNo++}`,
       );
       for (const { finding, score } of due) {
-        await rescoreFinding(deps.db, finding, score, {
-          at: now.toISOString(),
-          actor: "system",
-          action: "rescored",
-          from: finding.score?.priority,
-          to: score.priority,
-          reason: change.reasons.join(", "),
+        await rescoreFinding(deps.db, finding, score);
+        await putAuditEvent(deps.db, {
+          appId: finding.appId,
+          findingId: finding.findingId,
+          event: {
+            at: now.toISOString(),
+            actor: "system",
+            action: "rescored",
+            ...(finding.score ? { from: finding.score.priority } : {}),
+            to: score.priority,
+            reason: change.reasons.join(", "),
+          },
         });
         rescored++;
         rescoredIds.push({ appId: finding.appId, findingId: finding.findingId });

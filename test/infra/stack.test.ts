@@ -210,8 +210,10 @@ describe("ingest bucket", () => {
     const byPrefix = (prefix: string) => rules.find((r) => r.Prefix === prefix && r.Status === "Enabled");
     expect(byPrefix("raw/")).toMatchObject({ ExpirationInDays: 90 });
     expect(byPrefix("normalized/")).toMatchObject({ ExpirationInDays: 30 });
+    // state rotates through three keys per app (store/app-state-store.ts): the superseded versions
+    // that rotation leaves expire after a week, the three current ones are kept
     expect(byPrefix("state/")).toMatchObject({ NoncurrentVersionExpiration: { NoncurrentDays: 7 } });
-    expect(byPrefix("state/")?.ExpirationInDays).toBeUndefined(); // the current state is kept
+    expect(byPrefix("state/")?.ExpirationInDays).toBeUndefined();
     expect(byPrefix("intel/history/")).toMatchObject({ ExpirationInDays: 400 });
     expect(rules.find((r) => r.Prefix === undefined)).toMatchObject({
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
@@ -294,10 +296,12 @@ describe("routing and queues", () => {
     expect(mappings).toHaveLength(2);
     for (const [, m] of mappings) {
       expect(m.Properties.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
-      expect(m.Properties.BatchSize).toBe(10);
     }
     const source = (fn: IConstruct) =>
       mappings.find(([, m]) => m.Properties.FunctionName?.Ref === logicalId(fn));
+    // one report per normalize invocation (a bad one fails alone); correlate takes an app's scans in order
+    expect(source(stack.ingest.normalize.fn)?.[1].Properties.BatchSize).toBe(1);
+    expect(source(stack.ingest.correlate.fn)?.[1].Properties.BatchSize).toBe(10);
     expect(source(stack.ingest.normalize.fn)?.[1].Properties.EventSourceArn).toEqual(
       getAtt(stack.ingest.normalizeQueue, "Arn"),
     );
@@ -354,6 +358,18 @@ describe("functions", () => {
     expect(normalize[ENV.correlateQueueUrl]).toEqual(ref(stack.ingest.correlateQueue));
     expect(JSON.stringify(normalize[ENV.secretSalt])).toContain("{{resolve:secretsmanager:");
     expect(env(stack.ingest.correlate.fn)[ENV.eventBusName]).toEqual(ref(stack.ingest.eventBus));
+    // consumers know their last attempt from the redrive policy's count
+    expect(normalize[ENV.maxReceiveCount]).toBe("3");
+    expect(env(stack.ingest.correlate.fn)[ENV.maxReceiveCount]).toBe("3");
+    // aspm dlq --stack finds the queues and the table through these outputs
+    for (const output of [
+      "NormalizeQueueUrl",
+      "NormalizeDlqUrl",
+      "CorrelateQueueUrl",
+      "CorrelateDlqUrl",
+      "TableName",
+    ])
+      expect(json.Outputs?.[output], output).toBeDefined();
     expect(env(stack.api.handler.fn)[ENV.apiTokenSha256]).toEqual({ Ref: "ApiTokenSha256" });
     expect(json.Parameters?.ApiTokenSha256).toMatchObject({ Type: "String", NoEcho: true });
   });

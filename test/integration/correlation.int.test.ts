@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { findingHistory } from "#shared/store/audit-store";
 import { allFindingsOfApp } from "#shared/store/finding-store";
 import { getScan } from "#shared/store/scan-store";
 import { type CorrelateDeps, correlateScan, InjectedCrash } from "#shared/usecases/correlate-scan";
@@ -27,13 +28,14 @@ function deps(
 
 async function findingsOf(appId: string) {
   const out = [];
-  for await (const f of allFindingsOfApp(tableRef(), appId)) out.push(f);
+  for await (const f of allFindingsOfApp(tableRef(), appId))
+    out.push({ ...f, history: await findingHistory(tableRef(), f) });
   return out.sort((a, b) => a.findingId.localeCompare(b.findingId));
 }
 
 /** The part of a finding that must converge: everything but timestamps of this run. */
 function comparable(f: Awaited<ReturnType<typeof findingsOf>>[number]) {
-  const { score: _s, history, ...rest } = f;
+  const { score: _s, history, openedBy: _o, ...rest } = f;
   return { ...rest, history: history.map((h) => ({ action: h.action, from: h.from, to: h.to })) };
 }
 

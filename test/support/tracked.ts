@@ -24,7 +24,6 @@ export function tracked(over: TrackedOverrides): TrackedFinding {
     sources: {},
     contentHash: "0000",
     team: "team-a",
-    history: [],
     ...over,
   });
 }

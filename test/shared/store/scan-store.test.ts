@@ -29,17 +29,32 @@ describe("transitionScan", () => {
     expect(input).toEqual({
       TableName: "aspm-test",
       Key: { pk: "SCAN#01JSCAN", sk: "SCAN" },
-      UpdateExpression: "SET #status = :status, #updatedAt = :updatedAt, #format = :format",
+      // still in flight: the sparse in-flight index follows the progress; a recorded failure is cleared
+      UpdateExpression:
+        "SET #status = :status, #updatedAt = :updatedAt, #format = :format, gsi2pk = :g2pk, gsi2sk = :g2sk REMOVE failure",
       ConditionExpression: "attribute_exists(pk) AND #status IN (:from0, :from1)",
       ExpressionAttributeNames: { "#status": "status", "#updatedAt": "updatedAt", "#format": "format" },
       ExpressionAttributeValues: {
         ":status": "normalized",
         ":updatedAt": "2026-01-05T10:00:00.000Z",
         ":format": "sarif",
+        ":g2pk": "SCANS#INFLIGHT",
+        ":g2sk": "2026-01-05T10:00:00.000Z#01JSCAN",
         ":from0": "pending",
         ":from1": "failed",
       },
     });
+  });
+
+  it("takes a finished scan out of the in-flight index", async () => {
+    ddb.on(UpdateCommand).resolves({});
+    await transitionScan(db, "01JSCAN", ["normalized"], {
+      status: "processed",
+      updatedAt: "2026-01-05T10:00:00.000Z",
+    });
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).toBe(
+      "SET #status = :status, #updatedAt = :updatedAt REMOVE gsi2pk, gsi2sk, failure",
+    );
   });
 
   it("returns false when the scan is not in an allowed status (ConditionalCheckFailedException)", async () => {
@@ -48,7 +63,12 @@ describe("transitionScan", () => {
       .rejects(
         new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }),
       );
-    await expect(transitionScan(db, "01JSCAN", ["pending"], { status: "normalized" })).resolves.toBe(false);
+    await expect(
+      transitionScan(db, "01JSCAN", ["pending"], {
+        status: "normalized",
+        updatedAt: "2026-01-05T10:00:00.000Z",
+      }),
+    ).resolves.toBe(false);
   });
 
   it("rethrows any other error", async () => {
@@ -56,9 +76,12 @@ describe("transitionScan", () => {
       name: "ThrottlingException",
     });
     ddb.on(UpdateCommand).rejects(throttled);
-    await expect(transitionScan(db, "01JSCAN", ["pending"], { status: "normalized" })).rejects.toBe(
-      throttled,
-    );
+    await expect(
+      transitionScan(db, "01JSCAN", ["pending"], {
+        status: "normalized",
+        updatedAt: "2026-01-05T10:00:00.000Z",
+      }),
+    ).rejects.toBe(throttled);
   });
 
   it("rethrows a validation error whose message mentions the condition", async () => {
@@ -67,7 +90,9 @@ describe("transitionScan", () => {
         name: "ValidationException",
       }),
     );
-    await expect(transitionScan(db, "01JSCAN", ["pending"], { status: "failed" })).rejects.toMatchObject({
+    await expect(
+      transitionScan(db, "01JSCAN", ["pending"], { status: "failed", updatedAt: "2026-01-05T10:00:00.000Z" }),
+    ).rejects.toMatchObject({
       name: "ValidationException",
     });
   });
