@@ -1,7 +1,8 @@
 import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
 import type { z } from "zod";
-import { UploadCreated } from "#shared/api-contract";
+import { CatalogPushed, UploadCreated } from "#shared/api-contract";
+import { catalogDocuments } from "#shared/domain/catalog-yaml";
 import { Scan } from "#shared/domain/scan";
 
 /** The HTTP API as the CLI and CI see it. */
@@ -91,6 +92,8 @@ export interface UploadOptions {
   commit?: string;
   commitTime?: string;
   target?: string;
+  /** The repository's CODEOWNERS file (its text), so findings get their path's owners. */
+  codeowners?: string;
 }
 
 /** A file blob whose stream reports bytes as the request body is sent. */
@@ -123,6 +126,19 @@ export async function uploadReport(
   options: UploadOptions,
   onProgress?: (sent: number, total: number) => void,
 ): Promise<string> {
+  return (await uploadScan(api, file, options, onProgress)).scanId;
+}
+
+/** The upload, with what the API understood of a CODEOWNERS file sent along. */
+export async function uploadScan(
+  api: ApiTarget,
+  file: string,
+  options: UploadOptions,
+  onProgress?: (sent: number, total: number) => void,
+): Promise<{
+  scanId: string;
+  codeowners?: { rules: number; errors: Array<{ line: number; reason: string }> };
+}> {
   const blob = await openAsBlob(file);
   const created = await call(api, "POST", "/v1/uploads", UploadCreated, options);
   if (blob.size > created.upload.maxBytes)
@@ -142,7 +158,17 @@ export async function uploadReport(
     throw new ApiError(
       `upload to ${created.upload.url} failed with ${response.status}: ${(await response.text()).slice(0, 200)}`,
     );
-  return created.scanId;
+  return { scanId: created.scanId, ...(created.codeowners ? { codeowners: created.codeowners } : {}) };
+}
+
+/** PUT /v1/catalog with the YAML's documents as JSON (a malformed file throws CatalogError before any call). */
+export async function pushCatalog(
+  api: ApiTarget,
+  yamlText: string,
+  source?: string,
+): Promise<z.output<typeof CatalogPushed>> {
+  const documents = catalogDocuments(yamlText);
+  return call(api, "PUT", "/v1/catalog", CatalogPushed, { documents, ...(source ? { source } : {}) });
 }
 
 export async function getScanStatus(api: ApiTarget, scanId: string): Promise<Scan> {

@@ -54,10 +54,11 @@ const COMMANDS: Record<string, Command> = {
   upload: {
     usage: [
       "aspm upload FILE --app APP [--branch B] [--commit SHA] [--commit-time ISO] [--tool T] [--format F]",
-      "                 [--target T] [--repo R] [--wait] [--gate [--policy aspm-policy.yaml]]",
+      "                 [--target T] [--repo R] [--codeowners FILE] [--wait] [--gate [--policy aspm-policy.yaml]]",
       "Validates the report here, uploads it to a presigned URL (progress bar for large files), and with",
       "--wait follows the scan through its stages. --gate (implies --wait) applies the policy to a",
       "pull-request scan, prints a Markdown summary (also to $GITHUB_STEP_SUMMARY) and exits 3 if it blocks.",
+      "--codeowners sends the repository's CODEOWNERS, so findings are owned by the path's owners.",
       API_USAGE,
     ],
     options: {
@@ -70,6 +71,7 @@ const COMMANDS: Record<string, Command> = {
       "commit-time": { type: "string" },
       target: { type: "string" },
       repo: { type: "string" },
+      codeowners: { type: "string" },
       wait: { type: "boolean" },
       gate: { type: "boolean" },
       policy: { type: "string" },
@@ -84,6 +86,7 @@ const COMMANDS: Record<string, Command> = {
         app,
         ...pick(v, ["tool", "format", "branch", "commit", "target", "repo", "api", "token", "policy"]),
         ...(commitTime ? { commitTime } : {}),
+        ...(str(v, "codeowners") ? { codeownersFile: str(v, "codeowners") } : {}),
         wait: flag(v, "wait"),
         gate: flag(v, "gate"),
       });
@@ -344,6 +347,22 @@ const COMMANDS: Record<string, Command> = {
       await runCommand(io, job ?? "");
     },
   },
+  catalog: {
+    usage: [
+      "aspm catalog push FILE [--source NAME] [--json]",
+      "Pushes a catalog: our YAML (apps, systems, components, groups, routing) or Backstage",
+      "catalog-info.yaml documents (Component, System, Group). A push replaces what the same source",
+      "said before; the source defaults to the format (aspm or backstage).",
+      API_USAGE,
+    ],
+    options: { ...API_OPTIONS, source: { type: "string" }, json: { type: "boolean" } },
+    args: [2, 2],
+    run: async (io, v, [action, file]) => {
+      if (action !== "push" || !file) throw new CliError("usage: aspm catalog push FILE [--source NAME]", 2);
+      const { catalogPushCommand } = await import("./commands/catalog.ts");
+      await catalogPushCommand(io, file, { ...pick(v, ["source", "api", "token"]), json: flag(v, "json") });
+    },
+  },
   dlq: {
     usage: [
       "aspm dlq list|replay [--queue normalize|correlate] [--scan ID] [--stack NAME] [--json]",
@@ -368,6 +387,17 @@ const COMMANDS: Record<string, Command> = {
     run: async (io) => {
       const { demoCommand } = await import("./commands/demo.ts");
       await demoCommand(io);
+    },
+  },
+  "digest-preview": {
+    usage: [
+      "aspm digest-preview [DIR]",
+      "The leader and team digests of a seeded 12-week portfolio, as HTML and PNG (npm run digest:preview).",
+    ],
+    args: [0, 1],
+    run: async (io, _v, [dir]) => {
+      const { digestPreviewCommand } = await import("./commands/digest-preview.ts");
+      digestPreviewCommand(io, dir);
     },
   },
   bench: {

@@ -38,6 +38,10 @@ export const UploadCreated = z.object({
     maxBytes: z.number(),
     expiresInSeconds: z.number(),
   }),
+  /** What was understood of a CODEOWNERS file sent along: rule count and the lines GitHub would reject. */
+  codeowners: z
+    .object({ rules: z.number(), errors: z.array(z.object({ line: z.number(), reason: z.string() })) })
+    .optional(),
 });
 
 export const AppList = z.object({ apps: z.array(App) });
@@ -82,6 +86,20 @@ export const CycloneDxBom = z
     vulnerabilities: z.array(z.record(z.string(), z.unknown())),
   })
   .loose();
+
+/** What a catalog push understood (shared/usecases/catalog.ts PushCatalogResult). */
+export const CatalogPushed = z.object({
+  source: z.string(),
+  format: z.enum(["aspm", "backstage"]),
+  components: z.number(),
+  systems: z.number(),
+  groups: z.number(),
+  apps: z.number(),
+  classified: z.number(),
+  routing: z.boolean(),
+  bindings: z.number(),
+  warnings: z.array(z.string()),
+});
 
 /** What the Jira webhook route answers (shared/usecases/jira-webhook.ts WebhookResult). */
 export const WebhookReply = z.object({

@@ -31,6 +31,7 @@ export const MEASURES = [
   "bad-input",
   "bundles",
   "ticket-sync",
+  "posture-1m",
 ] as const;
 export type MeasureName = (typeof MEASURES)[number];
 

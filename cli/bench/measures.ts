@@ -491,5 +491,7 @@ export async function runMeasure(io: CliIo, name: MeasureName): Promise<void> {
       return badInputs(io);
     case "bundles":
       return bundles(io);
+    case "posture-1m":
+      return (await import("./posture-bench.ts")).postureBench(io);
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { type AppContext, contextFor, parseAppContextYaml } from "#shared/domain/app-context";
+import { type AppContext, contextFor } from "#shared/domain/app-context";
+import { parseAppContextYaml } from "#shared/domain/app-context-yaml";
 import { emptyAppState } from "#shared/domain/app-state";
 import { planCorrelation } from "#shared/domain/correlate";
 import type { Severity } from "#shared/domain/finding";

@@ -1,4 +1,5 @@
 import { appendFileSync, readFileSync, statSync } from "node:fs";
+import { CODEOWNERS_MAX_BYTES } from "#shared/domain/codeowners";
 import {
   evaluateGate,
   type GateDecision,
@@ -6,14 +7,9 @@ import {
   parsePolicy,
   rulesFor,
 } from "#shared/domain/gate-policy";
+import { printable } from "#shared/domain/printable";
 import type { Scan } from "#shared/domain/scan";
-import {
-  type ApiTarget,
-  getScanStatus,
-  type UploadOptions,
-  uploadReport,
-  waitForScan,
-} from "../api-client.ts";
+import { type ApiTarget, getScanStatus, type UploadOptions, uploadScan, waitForScan } from "../api-client.ts";
 import { apiTarget } from "../api-target.ts";
 import { gateMarkdown, linkContextFromEnv } from "../gate-summary.ts";
 import { CliError, type CliIo } from "../io.ts";
@@ -138,6 +134,21 @@ export interface UploadCommandOptions extends UploadOptions {
   wait?: boolean;
   gate?: boolean;
   policy?: string;
+  /** A CODEOWNERS file to send along. */
+  codeownersFile?: string;
+}
+
+/** Reads a CODEOWNERS file for upload; a missing or oversized file is a usage error (exit 2). */
+function readCodeowners(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    throw new CliError(`cannot read CODEOWNERS file ${file}`, 2);
+  }
+  if (bytes.byteLength > CODEOWNERS_MAX_BYTES)
+    throw new CliError(`${file} is over GitHub's 3 MB CODEOWNERS limit`, 2);
+  return bytes.toString("utf8");
 }
 
 /** `aspm upload FILE --app A [--wait] [--gate]`: validate, presigned upload, then poll and gate. */
@@ -145,18 +156,26 @@ export async function uploadCommand(io: CliIo, file: string, options: UploadComm
   const checked = validateReportFile(file, options.format);
   if (options.gate) loadPolicy(options.policy);
   const api = apiTarget(options);
-  const { api: _a, token: _t, wait, gate, policy, ...upload } = options;
+  const { api: _a, token: _t, wait, gate, policy, codeownersFile, ...upload } = options;
+  const codeowners = codeownersFile ? readCodeowners(codeownersFile) : undefined;
   const showProgress = io.progress && checked.bytes >= PROGRESS_FROM_BYTES ? io.progress : undefined;
-  const scanId = await uploadReport(
+  const { scanId, codeowners: understood } = await uploadScan(
     api,
     file,
-    upload,
+    { ...upload, ...(codeowners ? { codeowners } : {}) },
     showProgress ? (sent, total) => showProgress(bar(sent, total)) : undefined,
   );
   if (showProgress) io.err("");
   io.out(
     `uploaded ${file} as scan ${scanId}${checked.detected ? ` (${checked.detected}, ${checked.count} findings)` : ""}`,
   );
+  if (understood) {
+    io.out(
+      `  CODEOWNERS: ${understood.rules} rules${understood.errors.length ? `, ${understood.errors.length} lines skipped` : ""}`,
+    );
+    for (const e of understood.errors.slice(0, 10))
+      io.err(`  ${codeownersFile}:${e.line}: ${printable(e.reason)}`);
+  }
   if (!wait && !gate) return;
   const started = Date.now();
   const scan = await waitForScan(

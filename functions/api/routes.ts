@@ -7,6 +7,7 @@ import { Scan } from "#shared/domain/scan";
 import { allows, type Principal } from "#shared/domain/token";
 import { getApp, listApps } from "#shared/store/app-store";
 import { getScan, listScansOfApp } from "#shared/store/scan-store";
+import { isCatalogInputError, PushCatalogRequest, pushCatalog } from "#shared/usecases/catalog";
 import { CreateUploadRequest, createUpload } from "#shared/usecases/create-upload";
 import { forbidden, notFound } from "#shared/usecases/errors";
 import {
@@ -404,6 +405,26 @@ export const ROUTES: Route[] = [
       requireAdmin(principal);
       if (!(await revoke(deps, principal, params.id))) throw notFound(`no token ${params.id}`);
       return { status: 200, body: { id: params.id, revoked: true } };
+    },
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/catalog",
+    summary:
+      "Push a catalog (admin): apps, systems, components, groups and routing; replaces the source's last push",
+    tag: "catalog",
+    body: PushCatalogRequest,
+    responses: {
+      200: { description: "what the catalog said", schema: S.CatalogPushed },
+      400: invalid,
+      403: denied,
+    },
+    handler: async ({ deps, principal, body }) => {
+      requireAdmin(principal);
+      const result = await pushCatalog(deps, body).catch((error: unknown) => {
+        throw isCatalogInputError(error) ? new HttpError(400, error.message) : error;
+      });
+      return { status: 200, body: result };
     },
   }),
   route({

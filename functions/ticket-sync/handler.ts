@@ -5,7 +5,6 @@ import { z } from "zod";
 import { documentClient } from "#shared/aws/dynamodb";
 import { s3 } from "#shared/aws/s3";
 import { optionalEnv, requireEnv } from "#shared/config";
-import { defaultRoute } from "#shared/domain/ticket-route";
 import { ticketTrackerFromEnv } from "#shared/integrations/channels";
 import { secretsManagerSource } from "#shared/integrations/secrets";
 import { TrackerAuthError } from "#shared/integrations/ticket-tracker";
@@ -22,8 +21,8 @@ function defaultDeps(): TicketSyncDeps {
     db: { client: documentClient, tableName: env.tableName },
     bucket: { client: s3, bucketName: env.bucketName },
     tracker: ticketTrackerFromEnv(secretsManagerSource()),
-    // ownership routing plugs in here; until then every ticket goes to the default project
-    routeFor: () => defaultRoute(project),
+    // routes come from the catalog's routing rules; tickets no rule places go to this project
+    defaultProject: project,
   };
 }
 

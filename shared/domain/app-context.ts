@@ -1,4 +1,3 @@
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
 /**
@@ -72,7 +71,7 @@ const ALIASES: Record<ClassificationField, Record<string, string>> = {
 };
 
 /** Bounds a context file: it is configuration, a megabyte is already absurd. */
-const MAX_YAML_CHARS = 1_000_000;
+export const MAX_YAML_CHARS = 1_000_000;
 
 const RawApp = z.looseObject({
   id: z.string().trim().min(1).max(200),
@@ -135,23 +134,11 @@ function normalizeControls(raw: unknown): string[] {
 }
 
 /**
- * Parses the context YAML (`apps: [{id, criticality, exposure, data, environment, controls}]`).
- * Extra keys (owner, repos, tags) are allowed and ignored here. A malformed file or a duplicate id
- * throws: silently dropping an app would reclassify it as the default.
+ * The contexts of a parsed context file (`apps: [{id, criticality, exposure, data, environment,
+ * controls}]`). Extra keys (owner, repos, tags) are allowed and ignored here. An invalid file or a
+ * duplicate id throws: silently dropping an app would reclassify it as the default.
  */
-export function parseAppContextYaml(text: string): Map<string, AppContext> {
-  if (text.length > MAX_YAML_CHARS) {
-    throw new AppContextError(`context file is ${text.length} chars; the limit is ${MAX_YAML_CHARS}`);
-  }
-  let doc: unknown;
-  try {
-    // the yaml package caps alias expansion by default (maxAliasCount), which stops entity bombs
-    doc = parseYaml(text);
-  } catch (error) {
-    throw new AppContextError(
-      `context file is not valid YAML: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
+export function appContextsOf(doc: unknown): Map<string, AppContext> {
   const parsed = RawContextFile.safeParse(doc ?? { apps: [] });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -21,5 +21,8 @@ export const App = z.object({
   repos: z.array(z.string()).default([]),
   createdAt: z.string(),
   lastScanAt: z.string().optional(),
+  /** The CODEOWNERS of the app's latest tracked scan that sent one: later scans without one use it. */
+  codeownersKey: z.string().optional(),
+  codeownersAt: z.string().optional(),
 });
 export type App = z.infer<typeof App>;

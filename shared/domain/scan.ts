@@ -30,6 +30,8 @@ export const Scan = z.object({
   /** What was scanned (image, path, URL); part of the scope. */
   target: z.string().optional(),
   tracked: z.boolean(),
+  /** Object key of the CODEOWNERS file sent with the scan, if any. */
+  codeownersKey: z.string().optional(),
   scopeId: z.string().optional(),
   lifecycle: z.enum(["applied", "stale", "untracked"]).optional(),
   createdAt: z.string(),

@@ -2,6 +2,7 @@ import { normalizeEndpoint, packageKey } from "./correlation-key.ts";
 import type { Severity } from "./finding.ts";
 import { shortHash } from "./hash.ts";
 import type { Priority } from "./risk-policy.ts";
+import { type TicketRoute, UNOWNED } from "./routing.ts";
 import { severityRank } from "./severity.ts";
 import type { TrackedFinding } from "./tracked-finding.ts";
 import { compareVersions, highestVersion, lowestVersion } from "./version.ts";
@@ -29,6 +30,25 @@ export interface TicketGroup {
   status: "open" | "done";
   /** Hash of everything a ticket shows: a change means the ticket needs an update. */
   contentHash: string;
+  /** The team that owns most of the open members (ties: the riskiest member's owner). */
+  owner: string;
+  /** Where the ticket goes, when routing rules were given (shared/domain/routing.ts). */
+  route?: TicketRoute;
+}
+
+/** The owner of a group: the owner of most members, ties broken by the riskiest member, then by name. */
+function groupOwner(members: readonly TrackedFinding[]): string {
+  const tally = new Map<string, { count: number; risk: number }>();
+  for (const m of members) {
+    const t = tally.get(m.team) ?? { count: 0, risk: 0 };
+    t.count++;
+    t.risk = Math.max(t.risk, m.score?.risk ?? 0);
+    tally.set(m.team, t);
+  }
+  return (
+    [...tally].sort(([a, x], [b, y]) => y.count - x.count || y.risk - x.risk || (a < b ? -1 : 1))[0]?.[0] ??
+    UNOWNED
+  );
 }
 
 const PRIORITY_ORDER: Priority[] = ["P1", "P2", "P3", "P4"];
@@ -87,7 +107,11 @@ function priorityOf(f: TrackedFinding): Priority {
  * `done`) into ticket groups. Pure and deterministic: the same findings, in any order, give the
  * same groups.
  */
-export function groupFindings(appId: string, findings: readonly TrackedFinding[]): TicketGroup[] {
+export function groupFindings(
+  appId: string,
+  findings: readonly TrackedFinding[],
+  routeOf?: (owner: string) => TicketRoute,
+): TicketGroup[] {
   const buckets = new Map<string, { kind: TicketGroup["kind"]; members: TrackedFinding[] }>();
   // in id order: the groups (and the member whose words name them) must not depend on the order
   // the findings were read in, or a ticket would be "updated" by a mere re-read
@@ -154,6 +178,9 @@ export function groupFindings(appId: string, findings: readonly TrackedFinding[]
       .sort()[0];
     const members = bucket.members.map((m) => m.findingId).sort();
     const status = open.length ? "open" : "done";
+    // the route is fixed by the owner at creation: Jira cannot move an issue between projects on edit,
+    // so the owner stays out of the content hash
+    const owner = groupOwner(shown);
     groups.push({
       // the same id ticketGroupIdOf gives each member
       groupId: shortHash([appId, groupKey]),
@@ -180,6 +207,8 @@ export function groupFindings(appId: string, findings: readonly TrackedFinding[]
         ],
         12,
       ),
+      owner,
+      ...(routeOf ? { route: routeOf(owner) } : {}),
     });
   }
   return groups.sort((a, b) => (a.groupId < b.groupId ? -1 : 1));

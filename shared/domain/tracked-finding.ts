@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Category, Cvss, Location, PackageRef, SecretRef, Severity, VulnerabilityRef } from "./finding.ts";
+import { OWNER_SOURCES } from "./ownership.ts";
 import { Priority } from "./risk-policy.ts";
 
 /**
@@ -110,6 +111,8 @@ export const TrackedFinding = ProviderView.extend({
   sources: z.record(z.string(), Source),
   contentHash: z.string(),
   team: z.string(),
+  /** Which rule decided `team` (shared/domain/ownership.ts). */
+  ownerSource: z.enum(OWNER_SOURCES).optional(),
   score: Score.optional(),
   triage: Triage.optional(),
   /** An active exception covering the finding: out of actionable counts, gates and tickets until it expires. */

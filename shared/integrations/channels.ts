@@ -1,7 +1,7 @@
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { optionalEnv } from "#shared/config";
 import { jiraTracker } from "./jira-tracker.ts";
-import { type DigestChannel, outboxChannels, sesChannel, slackWebhookChannel } from "./notifier.ts";
+import { type DigestChannel, outboxChannels, sesChannel, slackChannel } from "./notifier.ts";
 import { outboxTracker } from "./outbox-tracker.ts";
 import { JiraCredentials, jsonSecret, type SecretSource, slackWebhookUrl } from "./secrets.ts";
 import type { TicketTracker } from "./ticket-tracker.ts";
@@ -42,17 +42,19 @@ export function ticketTrackerFromEnv(secrets: SecretSource): TicketTracker {
 
 /** Slack and SES when configured; on the local stack, each missing one is its outbox file. */
 export function digestChannelsFromEnv(secrets: SecretSource): DigestChannel[] {
-  const outboxDir = optionalEnv("outboxDir");
-  const outbox = outboxDir ? outboxChannels(outboxDir) : undefined;
   const slackSecret = optionalEnv("slackSecretArn");
   const from = optionalEnv("emailFrom");
   const to = optionalEnv("emailTo");
+  const outboxDir = optionalEnv("outboxDir");
+  const outbox = outboxDir ? outboxChannels(outboxDir, to ? { emailTo: to.split(",") } : {}) : undefined;
   const channels: DigestChannel[] = [];
   if (slackSecret)
     channels.push({
       name: "slack",
-      send: async (digest, chart) =>
-        slackWebhookChannel(await slackWebhookUrl(secrets, slackSecret)).send(digest, chart),
+      kind: "slack",
+      // a webhook URL posts to its channel; a bot token (xoxb-…) to each channel the routing names
+      send: async (digest, chart, target) =>
+        slackChannel(await slackWebhookUrl(secrets, slackSecret)).send(digest, chart, target),
     });
   else if (outbox) channels.push(outbox.slack);
   if (from && to) channels.push(sesChannel(new SESv2Client({}), from, to.split(",")));

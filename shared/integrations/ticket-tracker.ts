@@ -24,6 +24,8 @@ export interface TicketTracker {
   update(key: string, issue: TicketIssue): Promise<void>;
   setDone(key: string, done: boolean): Promise<void>;
   comment(key: string, body: AdfDoc): Promise<void>;
+  /** The account id of the user with this email (Jira user search), for routing rules that name an email. */
+  findUserAccountId?(email: string): Promise<string | undefined>;
 }
 
 /** The ticket no longer exists in the tracker (deleted by a person): recreate it. */

@@ -88,3 +88,21 @@ export async function touchAppScan(db: TableRef, appId: string, at: string): Pro
       if (!isConditionalCheckFailed(error)) throw error;
     });
 }
+
+/** Makes a tracked scan's CODEOWNERS the app's current one, unless a newer scan's already is. */
+export async function setAppCodeowners(db: TableRef, appId: string, key: string, at: string): Promise<void> {
+  await db.client
+    .send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: keys.app(appId),
+        UpdateExpression: "SET codeownersKey = :key, codeownersAt = :at",
+        ConditionExpression:
+          "attribute_exists(pk) AND (attribute_not_exists(codeownersAt) OR codeownersAt <= :at)",
+        ExpressionAttributeValues: { ":key": key, ":at": at },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionalCheckFailed(error)) throw error;
+    });
+}

@@ -165,3 +165,14 @@ export async function getJsonGz(bucket: BucketRef, key: string): Promise<unknown
   const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : Buffer.from(bytes);
   return JSON.parse(plain.toString("utf8"));
 }
+
+export async function putText(bucket: BucketRef, key: string, text: string): Promise<void> {
+  await bucket.client.send(
+    new PutObjectCommand({
+      Bucket: bucket.bucketName,
+      Key: key,
+      Body: Buffer.from(text),
+      ContentType: "text/plain; charset=utf-8",
+    }),
+  );
+}

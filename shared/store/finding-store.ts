@@ -5,6 +5,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mapConcurrent } from "#shared/concurrency";
+import type { OwnerSource } from "#shared/domain/ownership";
 import {
   CLOSING_TRIAGE,
   type ProviderView,
@@ -114,6 +115,7 @@ export interface ObservationUpdate {
   correlationKey: string;
   source: Source;
   team: string;
+  ownerSource?: OwnerSource;
   score?: Score;
   /** Reopen: move from resolved to open, once (the caller records the audit event). */
   reopen?: boolean;
@@ -172,6 +174,10 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
     "teamKey = :teamKey",
     "team = if_not_exists(ownerOverride, :team)",
   );
+  if (u.ownerSource) {
+    values[":ownerSource"] = u.ownerSource;
+    sets.push("ownerSource = if_not_exists(ownerOverrideSource, :ownerSource)");
+  }
   if (u.cve) {
     const cveKeys = keys.byCveIndex(u.cve, u.appId, u.findingId);
     values[":cve"] = u.cve;
@@ -410,6 +416,7 @@ export function parseFinding(item: Record<string, unknown>): TrackedFinding {
     teamKey: _t,
     ownerOverride: _o,
     ownerOverrideKey: _ok,
+    ownerOverrideSource: _os,
     mergedInto: _m,
     ...rest
   } = withoutKeys(item);
@@ -522,7 +529,15 @@ export async function applyTriage(db: TableRef, read: TrackedFinding, w: TriageW
   if (w.owner) {
     values[":team"] = w.owner;
     values[":ownerKey"] = teamKey(w.owner);
-    sets.push("team = :team", "ownerOverride = :team", "ownerOverrideKey = :ownerKey");
+    values[":triage"] = "triage";
+    sets.push(
+      "team = :team",
+      "teamKey = :ownerKey",
+      "ownerOverride = :team",
+      "ownerOverrideKey = :ownerKey",
+      "ownerOverrideSource = :triage",
+      "ownerSource = :triage",
+    );
   }
   const status = w.status ?? read.status;
   if (status === "resolved") {
@@ -562,48 +577,25 @@ export async function applyTriage(db: TableRef, read: TrackedFinding, w: TriageW
 }
 
 /**
- * A person's owner override (e.g. a ticket reassigned in Jira): the finding's team becomes the new
- * owner, and later scans keep it (`updateFromObservation` honours ownerOverride and its index key).
- * An open finding moves to the new owner's open-by-risk index at once. The caller audits it.
+ * A person's owner override (triage): wins over every other ownership source, and correlation keeps
+ * it (`if_not_exists(ownerOverride…)` in updateFromObservation). The open-by-team key follows it
+ * (unowned findings stay off the index). The caller records the audit event.
  */
-export async function setOwnerOverride(
-  db: TableRef,
-  appId: string,
-  findingId: string,
-  owner: string,
-): Promise<void> {
+export async function setOwnerOverride(db: TableRef, finding: TrackedFinding, owner: string): Promise<void> {
   const key = teamKey(owner);
-  const base = {
-    TableName: db.tableName,
-    Key: keys.finding(appId, findingId),
-    ExpressionAttributeNames: { "#status": "status", "#score": "score" },
-    ExpressionAttributeValues: { ":owner": owner, ":key": key, ":open": "open" },
-  };
-  const sets = "ownerOverride = :owner, ownerOverrideKey = :key, team = :owner";
-  const moved = await conditionally(
-    db.client.send(
-      new UpdateCommand({
-        ...base,
-        UpdateExpression: `SET ${sets}, gsi1pk = :key, gsi1sk = :sk`,
-        ConditionExpression: "attribute_exists(pk) AND #status = :open",
-        // the open-by-risk index orders by the finding's current risk, not 0
-        ExpressionAttributeValues: {
-          ...base.ExpressionAttributeValues,
-          ":sk": riskSortKey((await getFinding(db, appId, findingId))?.score?.risk ?? 0, findingId),
-        },
-        ExpressionAttributeNames: { "#status": "status" },
-      }),
-    ),
+  const indexed = finding.status === "open" && owner !== UNOWNED;
+  await db.client.send(
+    new UpdateCommand({
+      TableName: db.tableName,
+      Key: keys.finding(finding.appId, finding.findingId),
+      UpdateExpression: `SET ownerOverride = :owner, ownerOverrideSource = :triage, ownerOverrideKey = :key, team = :owner, ownerSource = :triage, teamKey = :key${indexed ? ", gsi1pk = :key, gsi1sk = :sk" : ""}`,
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: {
+        ":owner": owner,
+        ":triage": "triage",
+        ":key": key,
+        ...(indexed ? { ":sk": riskSortKey(finding.score?.risk ?? 0, finding.findingId) } : {}),
+      },
+    }),
   );
-  if (!moved)
-    await conditionally(
-      db.client.send(
-        new UpdateCommand({
-          ...base,
-          UpdateExpression: `SET ${sets}`,
-          ConditionExpression: "attribute_exists(pk) AND #status <> :open",
-          ExpressionAttributeNames: { "#status": "status" },
-        }),
-      ),
-    );
 }

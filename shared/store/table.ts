@@ -118,6 +118,24 @@ export const keys = {
   team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
   teamsIndex: (teamId: string) => ({ gsi1pk: "TEAMS", gsi1sk: teamId }),
   webhookDelivery: (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: "WEBHOOK" }),
+  /** Posture (shared/store/posture-aggregate-store.ts): an app's counters, a finding's counted facts, change markers. */
+  postureAggregate: (appId: string) => ({ pk: `APP#${appId}`, sk: "POSTURE#AGG" }),
+  postureFacts: (appId: string, findingId: string) => ({ pk: `APP#${appId}`, sk: `PFACTS#${findingId}` }),
+  postureChange: (appId: string, tag: string, chunk: number) => ({
+    pk: `APP#${appId}`,
+    sk: `PCHG#${tag}#${pad(chunk, 4)}`,
+  }),
+  postureChangePrefix: "PCHG#",
+  /** One pushed catalog source (`aspm`, `backstage`, …), in chunks that fit an item. */
+  catalogSource: (source: string, chunk: number) => ({
+    pk: "CATALOG",
+    sk: `SOURCE#${source}#${pad(chunk, 4)}`,
+  }),
+  catalogSourcePrefix: (source: string) => `SOURCE#${source}#`,
+  catalogRouting: () => ({ pk: "CATALOG", sk: "ROUTING" }),
+  /** Derived from every source: the catalog entries of one app id or repo slug, and the CODEOWNERS aliases. */
+  ownershipBinding: (kind: "APP" | "REPO", id: string) => ({ pk: "CATALOG#BIND", sk: `${kind}#${id}` }),
+  ownershipAliases: () => ({ pk: "CATALOG#BIND", sk: "ALIASES" }),
 } as const;
 
 /** S3 object keys, built in one place like the table keys. */
@@ -127,6 +145,8 @@ export const objectKeys = {
   /** A few rotating slots per app (committed, previous, pending), so state objects never pile up. */
   appState: (appId: string, slot: number) => `state/${appId}/slot-${slot}.json.gz`,
   intelSnapshot: (name: string, date: string) => `intel/${name}/${date}`,
+  /** The CODEOWNERS file sent with a scan (outside raw/, so it never triggers normalize). */
+  codeowners: (appId: string, scanId: string) => `codeowners/${appId}/${scanId}`,
 } as const;
 
 /** Parses `raw/{app}/{scanId}` back into its parts; anything else is not ours to process. */

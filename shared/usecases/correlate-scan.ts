@@ -9,10 +9,11 @@ import {
 } from "#shared/domain/correlate";
 import { NormalizedReport } from "#shared/domain/finding";
 import type { IntelSnapshot } from "#shared/domain/intel";
+import type { Ownership } from "#shared/domain/ownership";
 import type { RiskPolicy } from "#shared/domain/risk-policy";
 import { retryableAt } from "#shared/domain/scan";
 import type { ScanCounts } from "#shared/domain/scan-counts";
-import type { Score, Source, TrackedFinding } from "#shared/domain/tracked-finding";
+import type { ProviderView, Score, Source, TrackedFinding } from "#shared/domain/tracked-finding";
 import { DETAIL_TYPES, type FindingsChangedDetail, type ScanProcessedDetail } from "#shared/events";
 import {
   abandonPendingCommit,
@@ -31,15 +32,16 @@ import {
   mergeFinding,
   putNewFindings,
   resolveFinding,
-  UNOWNED,
   updateFromObservation,
 } from "#shared/store/finding-store";
+import { recordPostureChanges } from "#shared/store/posture-aggregate-store";
 import { failScan, getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
 import { recordTicketChanges } from "#shared/store/ticket-store";
 import { exceptionMarkFor } from "./exceptions.ts";
 import { buildGate } from "./gate.ts";
+import { ownershipFor } from "./ownership.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
 
 type Scorer = (view: Observed["view"], firstSeenAt: string) => Score;
@@ -139,7 +141,7 @@ export async function correlateScan(
   }
   const report = NormalizedReport.parse(normalized);
   const app = await getApp(deps.db, scan.appId);
-  const team = app?.team ?? UNOWNED;
+  const ownerOf = await ownershipFor(deps, scan, app);
   const context = appContextOf(scan.appId, app);
   const intel = await deps.intel?.();
   const now = deps.now?.() ?? new Date();
@@ -188,9 +190,24 @@ export async function correlateScan(
           plan.next,
           input.at,
         );
-    writes = await applyChanges(deps, scorer, markOf, plan.changes, plan.next, input, team, loaded.uncertain);
+    writes = await applyChanges(
+      deps,
+      scorer,
+      markOf,
+      plan.changes,
+      plan.next,
+      input,
+      ownerOf,
+      loaded.uncertain,
+    );
     // after the writes (a sync must not read the findings before they change), before the commit
-    // (a crash here replays the scan, which records them again)
+    // (a crash here replays the scan, which records the same markers again)
+    await recordPostureChanges(
+      deps.db,
+      scan.appId,
+      plan.changes.map((c) => c.findingId),
+      scan.scanId,
+    );
     await recordTicketChanges(
       deps.db,
       scan.appId,
@@ -261,7 +278,7 @@ async function applyChanges(
   changes: FindingChange[],
   next: ReturnType<typeof planCorrelation>["next"],
   scan: ScanInput,
-  team: string,
+  ownerOf: (view: ProviderView) => Ownership,
   uncertain: boolean,
 ): Promise<{ puts: number; updates: number }> {
   let budget = deps.crashAfterWrites ?? Number.POSITIVE_INFINITY;
@@ -279,6 +296,7 @@ async function applyChanges(
     if (change.kind === "created" && change.observed) {
       const o = change.observed;
       const score = scoreOf(o, change.firstSeenAt);
+      const owner = ownerOf(o.view);
       // built by assignment after one spread: conditional spreads would make each item a slow dictionary
       const finding: TrackedFinding = {
         ...o.view,
@@ -290,7 +308,8 @@ async function applyChanges(
         reopenCount: 0,
         sources: { [scan.scopeId]: source(o, scan) },
         contentHash: o.contentHash,
-        team,
+        team: owner.owner,
+        ownerSource: owner.source,
         openedBy: { scanId: scan.scanId, tool: scan.tool.name },
       };
       if (o.cve) finding.cve = o.cve;
@@ -323,7 +342,7 @@ async function applyChanges(
     const o = changes.find((c) => c.findingId === finding.findingId)?.observed;
     if (!o) return;
     spend(1);
-    await updateFromObservation(deps.db, observationUpdate(o, scan, team, finding.score, next));
+    await updateFromObservation(deps.db, observationUpdate(o, scan, ownerOf(o.view), finding.score, next));
     updates++;
   });
 
@@ -351,7 +370,7 @@ async function applyChanges(
       case "updated": {
         if (!o) return;
         const reopened = await updateFromObservation(deps.db, {
-          ...observationUpdate(o, scan, team, scoreOf(o, change.firstSeenAt), next),
+          ...observationUpdate(o, scan, ownerOf(o.view), scoreOf(o, change.firstSeenAt), next),
           ...(change.kind === "reopened" ? { reopen: true } : {}),
         });
         // `reopened` on another kind: new content on a finding a person had closed (false positive, mitigated)
@@ -407,7 +426,7 @@ async function applyChanges(
 function observationUpdate(
   o: Observed,
   scan: ScanInput,
-  team: string,
+  owner: Ownership,
   score: Score | undefined,
   next: ReturnType<typeof planCorrelation>["next"],
 ) {
@@ -419,7 +438,8 @@ function observationUpdate(
     contentHash: o.contentHash,
     correlationKey: o.key,
     source: source(o, scan),
-    team,
+    team: owner.owner,
+    ownerSource: owner.source,
     ...(score ? { score } : {}),
   };
 }

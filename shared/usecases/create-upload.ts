@@ -1,11 +1,12 @@
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { z } from "zod";
 import { AppId } from "#shared/domain/app";
+import { CODEOWNERS_MAX_BYTES, parseCodeOwners } from "#shared/domain/codeowners";
 import { newSortableId } from "#shared/domain/ids";
 import type { Scan } from "#shared/domain/scan";
 import { formatById } from "#shared/parsers/registry";
 import { ensureApp } from "#shared/store/app-store";
-import type { BucketRef } from "#shared/store/blob-store";
+import { type BucketRef, putText } from "#shared/store/blob-store";
 import { putNewScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
@@ -23,6 +24,14 @@ export const CreateUploadRequest = z.object({
   commit: z.string().max(100).optional(),
   commitTime: z.iso.datetime({ offset: true }).optional(),
   target: z.string().max(500).optional(),
+  /** The repo's CODEOWNERS file, so findings get their path owner (GitHub's 3 MB limit applies). */
+  codeowners: z
+    .string()
+    .min(1)
+    .refine((text) => Buffer.byteLength(text) <= CODEOWNERS_MAX_BYTES, {
+      message: "CODEOWNERS is over GitHub's 3 MB limit",
+    })
+    .optional(),
 });
 export type CreateUploadRequest = z.infer<typeof CreateUploadRequest>;
 
@@ -38,6 +47,8 @@ export interface CreateUploadResult {
   scanId: string;
   status: "pending";
   upload: { url: string; fields: Record<string, string>; maxBytes: number; expiresInSeconds: number };
+  /** What was understood of the CODEOWNERS file: rule count and the lines GitHub would reject. */
+  codeowners?: { rules: number; errors: Array<{ line: number; reason: string }> };
 }
 
 /** Presigned POSTs live briefly: long enough for a slow CI runner, short enough to be useless if leaked. */
@@ -54,6 +65,8 @@ export async function createUpload(
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const scanId = newSortableId();
   const branch = request.branch ?? "main";
+  const codeowners = request.codeowners ? parseCodeOwners(request.codeowners) : undefined;
+  const codeownersKey = codeowners ? objectKeys.codeowners(request.app, scanId) : undefined;
   const scan: Scan = {
     scanId,
     appId: request.app,
@@ -66,10 +79,13 @@ export async function createUpload(
     ...(request.commitTime ? { commitTime: new Date(request.commitTime).toISOString() } : {}),
     ...(request.target ? { target: request.target } : {}),
     tracked: deps.trackedBranches.has(branch),
+    ...(codeownersKey ? { codeownersKey } : {}),
     createdAt: now,
     updatedAt: now,
   };
   await ensureApp(deps.db, request.app, now, request.repo);
+  // stored before the scan exists, so correlate never sees a scan whose CODEOWNERS is missing
+  if (codeownersKey && request.codeowners) await putText(deps.bucket, codeownersKey, request.codeowners);
   await putNewScan(deps.db, scan);
   const key = objectKeys.raw(request.app, scanId);
   const post = await createPresignedPost(deps.bucket.client, {
@@ -89,5 +105,8 @@ export async function createUpload(
       maxBytes: deps.maxUploadBytes,
       expiresInSeconds: EXPIRES_IN_SECONDS,
     },
+    ...(codeowners
+      ? { codeowners: { rules: codeowners.rules.length, errors: codeowners.errors.slice(0, 50) } }
+      : {}),
   };
 }

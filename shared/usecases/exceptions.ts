@@ -21,6 +21,7 @@ import {
   type StoredException,
 } from "#shared/store/exception-store";
 import { allFindingsOfApp, getFindings, listFindingsByCve, markException } from "#shared/store/finding-store";
+import { recordPostureChangesByApp } from "#shared/store/posture-aggregate-store";
 import type { TableRef } from "#shared/store/table-ref";
 import { recordTicketChanges } from "#shared/store/ticket-store";
 
@@ -79,6 +80,8 @@ async function applyMarks(
 ): Promise<number> {
   const e = stored.exception;
   const findings = await coveredFindings(db, stored);
+  // markers before and after the marks: neither a crash nor a posture run in between loses a change
+  await recordPostureChangesByApp(db, findings, `exception-${e.id}-${at.toISOString()}-pre`);
   for (const f of findings) {
     const event: AuditEvent = {
       at: at.toISOString(),
@@ -98,6 +101,7 @@ async function applyMarks(
     )
       await putAuditEvent(db, { appId: f.appId, findingId: f.findingId, event });
   }
+  await recordPostureChangesByApp(db, findings, `exception-${e.id}-${at.toISOString()}`);
   // the findings leave (or rejoin) their tickets
   const byApp = new Map<string, string[]>();
   for (const f of findings) byApp.set(f.appId, [...(byApp.get(f.appId) ?? []), f.findingId]);

@@ -5,6 +5,7 @@ import type { AuditEvent } from "#shared/domain/tracked-finding";
 import { appIdFromLabels, groupIdFromLabels } from "#shared/integrations/ticket-tracker";
 import { putAuditEvent } from "#shared/store/audit-store";
 import { getFindings, setOwnerOverride } from "#shared/store/finding-store";
+import { recordPostureChanges } from "#shared/store/posture-aggregate-store";
 import { keys } from "#shared/store/table";
 import { conditionally, type TableRef } from "#shared/store/table-ref";
 import {
@@ -206,8 +207,13 @@ async function apply(deps: JiraWebhookDeps, event: JiraWebhookEvent, now: Date):
         to: owner,
         reason: `${issue.key} reassigned in Jira`,
       };
-      await setOwnerOverride(deps.db, appId, f.findingId, owner);
+      // posture counts the finding under its old owner until the job sees the marker: one before
+      // the change (a crash after it is still counted) and one after
+      const tag = `owner-${f.findingId}-${at}`;
+      await recordPostureChanges(deps.db, appId, [f.findingId], `${tag}-pre`);
+      await setOwnerOverride(deps.db, f, owner);
       await putAuditEvent(deps.db, { appId, findingId: f.findingId, event: audit });
+      await recordPostureChanges(deps.db, appId, [f.findingId], tag);
     }
     actions.push("owner-override");
   }

@@ -18,6 +18,7 @@ import type { BucketRef } from "#shared/store/blob-store";
 import { listExceptions } from "#shared/store/exception-store";
 import { listFindingsByCve, rescoreFinding } from "#shared/store/finding-store";
 import { clearIntelCache, loadIntel, saveIntel } from "#shared/store/intel-store";
+import { recordPostureChangesByApp } from "#shared/store/posture-aggregate-store";
 import type { TableRef } from "#shared/store/table-ref";
 import { recordTicketChanges } from "#shared/store/ticket-store";
 import { sendBackToReview } from "./exceptions.ts";
@@ -104,10 +105,13 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
   const rescoredByApp = new Map<string, string[]>();
   const exceptionsSeen = new Map<string, string[]>();
   let rescored = 0;
+  const rescoredIds: Array<{ appId: string; findingId: string }> = [];
   for (const change of changes) {
     let cursor: Record<string, unknown> | undefined;
+    let pageNo = 0;
     do {
       const page = await listFindingsByCve(deps.db, change.cve, 100, cursor);
+      const due: Array<{ finding: (typeof page.findings)[number]; score: Score }> = [];
       for (const finding of page.findings) {
         // a resolved finding has no priority to act on; it is scored afresh if it reopens
         if (finding.status !== "open") continue;
@@ -123,7 +127,16 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
           policy,
           now,
         );
-        if (sameScore(finding.score, score)) continue;
+        if (!sameScore(finding.score, score)) due.push({ finding, score });
+      }
+      // posture change markers before the writes (a crash between them cannot hide a change) and
+      // after all of them (a posture run between them cannot either)
+      await recordPostureChangesByApp(
+        deps.db,
+        due.map(({ finding }) => finding),
+        `intel-${now.toISOString()}-${change.cve}-${pageNo++}`,
+      );
+      for (const { finding, score } of due) {
         await rescoreFinding(deps.db, finding, score);
         await putAuditEvent(deps.db, {
           appId: finding.appId,
@@ -139,6 +152,7 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
         });
         rescored++;
         rescoredByApp.set(finding.appId, [...(rescoredByApp.get(finding.appId) ?? []), finding.findingId]);
+        rescoredIds.push({ appId: finding.appId, findingId: finding.findingId });
         if (finding.score?.priority !== score.priority) {
           priorityChanges.push({
             appId: finding.appId,
@@ -155,6 +169,7 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
   // a new priority or due date shows on the ticket
   for (const [appId, ids] of rescoredByApp)
     await recordTicketChanges(deps.db, appId, `intel#${now.toISOString()}`, ids, now.toISOString());
+  await recordPostureChangesByApp(deps.db, rescoredIds, `intel-${now.toISOString()}`);
   // an exception granted before a CVE got worse goes back to review, and its findings count again
   const exceptions = (await listExceptions(deps.db, ["approved", "active"])).map((e) => e.exception);
   const cvesByException = new Map<string, string[]>();

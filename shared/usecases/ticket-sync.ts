@@ -1,5 +1,6 @@
 import type { AppState } from "#shared/domain/app-state";
 import type { Priority } from "#shared/domain/risk-policy";
+import { UNOWNED } from "#shared/domain/routing";
 import { groupFindings, isActionable, type TicketGroup, ticketGroupIdOf } from "#shared/domain/ticket-group";
 import type { TicketRoute } from "#shared/domain/ticket-route";
 import type { TrackedFinding } from "#shared/domain/tracked-finding";
@@ -29,14 +30,21 @@ import {
   type TicketChange,
   type TicketRecord,
 } from "#shared/store/ticket-store";
+import { ticketRouter } from "./ticket-routing.ts";
 
 export interface TicketSyncDeps {
   db: TableRef;
   /** The correlation state in S3: where a finding a person closed is still seen. */
   bucket: BucketRef;
   tracker: TicketTracker;
-  /** Where a new ticket goes (ownership routing); the default project when there are no rules. */
-  routeFor: (group: TicketGroup, members: readonly TrackedFinding[]) => TicketRoute | Promise<TicketRoute>;
+  /**
+   * Where a new ticket goes. By default: the routing rules of the catalog for the group's owner
+   * (shared/domain/routing.ts), read once per run and only when a ticket is created; without
+   * rules, `defaultProject`.
+   */
+  routeFor?: (group: TicketGroup, members: readonly TrackedFinding[]) => TicketRoute | Promise<TicketRoute>;
+  /** The project of tickets no routing rule places. @default SEC */
+  defaultProject?: string;
   now?: () => Date;
 }
 
@@ -88,6 +96,15 @@ interface Run {
   result: TicketSyncResult;
   now: Date;
   states: Map<string, Promise<AppState | undefined>>;
+  /** The owners' routes, read on first need. */
+  router?: Promise<(owner: string) => TicketRoute>;
+}
+
+function routeOf(run: Run, group: TicketGroup, members: readonly TrackedFinding[]) {
+  if (run.deps.routeFor) return run.deps.routeFor(group, members);
+  const project = run.deps.defaultProject ?? "SEC";
+  run.router ??= ticketRouter(run.deps.db, run.deps.tracker, () => project, run.now);
+  return run.router.then((router) => router(group.owner));
 }
 
 /**
@@ -196,6 +213,7 @@ function emptiedGroup(record: TicketRecord): TicketGroup {
     priority: record.priority as Priority,
     status: "done",
     contentHash: "emptied",
+    owner: UNOWNED,
   };
 }
 
@@ -253,7 +271,7 @@ async function syncGroup(
 
   let route = previous?.route;
   try {
-    route ??= await run.deps.routeFor(group, members);
+    route ??= await routeOf(run, group, members);
     const issue = ticketIssue(group, members, route);
     let trackerDone = false;
     let updated = false;

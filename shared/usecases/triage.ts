@@ -5,6 +5,7 @@ import { type AuditEvent, CLOSING_TRIAGE, type TrackedFinding } from "#shared/do
 import { getApp } from "#shared/store/app-store";
 import { putAuditEvent } from "#shared/store/audit-store";
 import { applyTriage, getFinding } from "#shared/store/finding-store";
+import { recordPostureChanges } from "#shared/store/posture-aggregate-store";
 import type { TableRef } from "#shared/store/table-ref";
 import { forbidden, invalid, notFound, UseCaseError } from "./errors.ts";
 import { type ApiFinding, getFinding as findingDetail } from "./query-findings.ts";
@@ -94,6 +95,10 @@ export async function triageFinding(
     const at = (deps.now ?? (() => new Date()))().toISOString();
     const decision = decide(finding, request, principal.subject, at);
     if (!decision.events.length) return findingDetail(deps, principal, ref);
+    // posture counts the finding as it was until its job sees a marker: one before the write (a
+    // crash after it is still counted) and one after
+    const tag = `triage-${ref.findingId}-${at}`;
+    await recordPostureChanges(deps.db, ref.appId, [ref.findingId], `${tag}-pre`);
     const written = await applyTriage(deps.db, finding, {
       ...(decision.triage ? { triage: decision.triage } : {}),
       ...(decision.status ? { status: decision.status } : {}),
@@ -103,6 +108,7 @@ export async function triageFinding(
     if (written) {
       for (const event of decision.events)
         await putAuditEvent(deps.db, { appId: ref.appId, findingId: ref.findingId, event });
+      await recordPostureChanges(deps.db, ref.appId, [ref.findingId], tag);
       return findingDetail(deps, principal, ref);
     }
     // a scan changed the finding between the read and the write: decide again on what it is now

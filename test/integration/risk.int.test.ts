@@ -91,8 +91,9 @@ describe("intel and exceptions on the local stack", () => {
     });
     expect(result).toMatchObject({ kev: "updated", changedCves: 1, findingsChecked: 2, findingsRescored: 2 });
     // two findings rescored: an update (score, sort key) and an audit item each, nothing for the other
-    // 40, and for each of their two apps one ticket change record (their tickets show the new priority)
-    expect(meter.writes).toBe(6);
+    // 40; for each of their two apps one ticket change record (their tickets show the new priority)
+    // and a posture change marker before and after them
+    expect(meter.writes).toBe(4 + 2 + 2 * 2);
     expect(meter.wcu).toBeGreaterThan(0);
     const after = (await findingsOf(apps[0] ?? "")).find((f) => f.cve === CVE_HOT);
     expect(after?.score?.factors.some((f) => f.name.startsWith("KEV"))).toBe(true);

@@ -259,6 +259,8 @@ export async function startJiraStandin(
     users?: StandinUser[];
     /** Signs webhook deliveries (X-Hub-Signature), as a Jira webhook with a secret does. */
     webhookSecret?: string;
+    /** When given, creates must name one of these projects and only its components, as Jira enforces. */
+    projects?: Record<string, { components: string[] }>;
   } = {},
 ): Promise<JiraStandin> {
   const transitions = WORKFLOWS[options.workflow ?? "simple"];
@@ -347,6 +349,23 @@ export async function startJiraStandin(
       const p = fields.priority;
       if (!isRecord(p) || typeof p.name !== "string" || !PRIORITIES.has(p.name))
         problems.priority = `Priority name '${JSON.stringify(p)}' is not valid`;
+    }
+    const projectKey = isRecord(fields.project) ? fields.project.key : undefined;
+    const project = typeof projectKey === "string" ? options.projects?.[projectKey] : undefined;
+    if (creating && options.projects && !project) problems.project = "valid project is required";
+    if ("components" in fields) {
+      const list = fields.components;
+      const names = Array.isArray(list) ? list.map((c) => (isRecord(c) ? c.name : undefined)) : [undefined];
+      const allowed = creating ? project?.components : undefined;
+      const bad = names.find((n) => typeof n !== "string" || (allowed && !allowed.includes(n)));
+      if (bad !== undefined || names.includes(undefined))
+        problems.components = `Component name '${String(bad)}' is not valid`;
+    }
+    if ("assignee" in fields && options.users) {
+      const a = fields.assignee;
+      const id = isRecord(a) ? a.accountId : undefined;
+      if (!options.users.some((u) => u.accountId === id))
+        problems.assignee = `User '${String(id)}' cannot be assigned issues.`;
     }
     if (
       "duedate" in fields &&

@@ -5,8 +5,8 @@ import {
   classifyApp,
   contextFor,
   DEFAULT_APP_CONTEXT,
-  parseAppContextYaml,
 } from "#shared/domain/app-context";
+import { parseAppContextYaml } from "#shared/domain/app-context-yaml";
 
 const CONTEXT_YAML = `
 # the catalog may carry more than the risk engine reads

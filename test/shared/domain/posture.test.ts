@@ -1,11 +1,18 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type AppFacts,
+  applyChange,
   appSnapshot,
+  appSnapshotFromCounters,
+  countersOf,
   emptySnapshot,
+  FindingFacts,
+  factsOf,
   mttrDays,
   PostureSnapshot,
   rollUp,
+  sameFacts,
   slaCompliance,
 } from "#shared/domain/posture";
 import type { TrackedFinding } from "#shared/domain/tracked-finding";
@@ -119,9 +126,10 @@ describe("appSnapshot", () => {
     expect(s.overdue).toBe(1);
   });
 
-  it("counts today's new and resolved findings and the reopen total", () => {
-    expect(s.newToday).toBe(1);
-    expect(s.resolvedToday).toBe(1);
+  it("counts findings ever created, resolutions ever made and the reopen total", () => {
+    expect(s.findingsTotal).toBe(7);
+    // three resolved now, plus three earlier resolutions that were reopened (o1 once, r1 twice)
+    expect(s.fixesTotal).toBe(6);
     expect(s.reopenedTotal).toBe(3);
   });
 
@@ -167,7 +175,9 @@ describe("appSnapshot", () => {
     expect(s.exceptionsExpiring).toBe(1);
     expect(s.unclassifiedApps).toBe(0);
     expect(s.staleApps).toBe(0);
-    const stale = appSnapshot({ ...FACTS, unclassified: true, lastScanAt: daysAgo(8) }, [], NOW);
+    // stale after 14 days without a scan
+    expect(appSnapshot({ ...FACTS, lastScanAt: daysAgo(13) }, [], NOW).staleApps).toBe(0);
+    const stale = appSnapshot({ ...FACTS, unclassified: true, lastScanAt: daysAgo(15) }, [], NOW);
     expect(stale.unclassifiedApps).toBe(1);
     expect(stale.staleApps).toBe(1);
     const { lastScanAt: _, ...neverScanned } = FACTS;
@@ -254,5 +264,82 @@ describe("rollUp", () => {
     const copy = structuredClone(a);
     rollUp("team", "t", "2026-03-10", [a, a]);
     expect(a).toEqual(copy);
+  });
+});
+
+describe("posture counters: incremental equals recomputed", () => {
+  const finding = fc
+    .record({
+      id: fc.integer({ min: 0, max: 9 }),
+      status: fc.constantFrom("open", "resolved"),
+      priority: fc.constantFrom("P1", "P2", "P3", "P4"),
+      risk: fc.integer({ min: 0, max: 100 }),
+      due: fc.integer({ min: -40, max: 40 }),
+      seen: fc.integer({ min: 0, max: 200 }),
+      team: fc.constantFrom("a", "b", "unowned"),
+      excepted: fc.boolean(),
+      sources: fc.integer({ min: 0, max: 3 }),
+      reopens: fc.integer({ min: 0, max: 3 }),
+    })
+    .map((r) =>
+      tracked({
+        findingId: `f${r.id}`,
+        status: r.status,
+        team: r.team,
+        firstSeenAt: daysAgo(r.seen),
+        ...(r.status === "resolved" ? { resolvedAt: daysAgo(Math.max(0, r.seen - 3)) } : {}),
+        reopenCount: r.reopens,
+        score: score(r.priority, { risk: r.risk, dueAt: daysAgo(r.due) }),
+        sources: Object.fromEntries(Array.from({ length: r.sources }, (_, i) => [`s${i}`, src(true)])),
+        ...(r.excepted ? { exception: { id: "e", reason: "r", expiresAt: daysAgo(-30) } } : {}),
+      }),
+    );
+
+  it("moving counters by (new facts − old facts) per change ends where a full recount does", () => {
+    fc.assert(
+      fc.property(fc.array(finding, { maxLength: 60 }), (writes) => {
+        const current = new Map<string, TrackedFinding>();
+        const counters = {};
+        for (const f of writes) {
+          const before = current.get(f.findingId);
+          applyChange(counters, before ? factsOf(before) : undefined, factsOf(f));
+          current.set(f.findingId, f);
+        }
+        expect(counters).toEqual(countersOf(current.values()));
+        expect(appSnapshotFromCounters(FACTS, counters, NOW)).toEqual(
+          appSnapshot(FACTS, current.values(), NOW),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("moves overdue and ages with the clock, without any change to the counters", () => {
+    const counters = countersOf([
+      tracked({ findingId: "d", firstSeenAt: daysAgo(5), score: score("P2", { dueAt: daysAgo(-2) }) }),
+    ]);
+    const today = appSnapshotFromCounters(FACTS, counters, NOW);
+    const later = appSnapshotFromCounters(FACTS, counters, new Date(NOW.getTime() + 10 * 86_400_000));
+    expect([today.overdue, today.ageBuckets]).toEqual([0, { "0-7": 1 }]);
+    expect([later.overdue, later.ageBuckets]).toEqual([1, { "8-30": 1 }]);
+  });
+
+  it("keeps only what a finding contributes, and nothing when it contributes nothing", () => {
+    const counters = countersOf([tracked({ findingId: "x", team: "a" })]);
+    const f = tracked({ findingId: "x", team: "a" });
+    applyChange(counters, factsOf(f), undefined);
+    expect(counters).toEqual({});
+  });
+});
+
+describe("sameFacts", () => {
+  it("ignores key order, so facts read back from the table match fresh ones", () => {
+    const f = factsOf(tracked({ findingId: "x", score: score("P2", { dueAt: daysAgo(-3) }) }));
+    const reordered = FindingFacts.parse(JSON.parse(JSON.stringify(f)));
+    expect(Object.keys(reordered)).not.toEqual(Object.keys(f));
+    expect(sameFacts(f, reordered)).toBe(true);
+    expect(sameFacts(f, { ...f, r: f.r + 1 })).toBe(false);
+    expect(sameFacts(undefined, undefined)).toBe(true);
+    expect(sameFacts(f, undefined)).toBe(false);
   });
 });

@@ -1,106 +1,121 @@
-import { crc32, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { barChartPng } from "#shared/integrations/png-chart";
+import { ADVANCE } from "#shared/integrations/bitmap-font";
+import { CHART_COLORS, niceTicks, shortNumber, trendChart, weekSlots } from "#shared/integrations/png-chart";
+import { decodePng, inkMatches } from "#test/support/png";
 
-interface Chunk {
-  type: string;
-  data: Buffer;
-  crcOk: boolean;
-}
+const WEEKS = weekSlots("2026-03-09");
+const VALUES = [182, 175, 190, 160, 151, 149, 133, 120, 118, 97, 88, 76];
+const title = "Open actionable findings (P1+P2), last 12 weeks";
 
-function chunks(png: Buffer): Chunk[] {
-  const out: Chunk[] = [];
-  let o = 8;
-  while (o < png.length) {
-    const length = png.readUInt32BE(o);
-    const type = png.subarray(o + 4, o + 8).toString("ascii");
-    const data = png.subarray(o + 8, o + 8 + length);
-    const crc = png.readUInt32BE(o + 8 + length);
-    out.push({ type, data, crcOk: crc32(png.subarray(o + 4, o + 8 + length)) >>> 0 === crc });
-    o += 12 + length;
-  }
-  return out;
-}
+describe("trendChart with 12 weeks", () => {
+  const chart = trendChart(
+    title,
+    WEEKS.map((w, i) => ({ label: w.label, value: VALUES[i] })),
+  );
+  const img = decodePng(chart.png);
 
-function decode(png: Buffer) {
-  const all = chunks(png);
-  const ihdr = all.find((c) => c.type === "IHDR");
-  if (!ihdr) throw new Error("no IHDR");
-  const width = ihdr.data.readUInt32BE(0);
-  const height = ihdr.data.readUInt32BE(4);
-  const raw = inflateSync(Buffer.concat(all.filter((c) => c.type === "IDAT").map((c) => c.data)));
-  const stride = width * 3 + 1;
-  const pixel = (x: number, y: number) => {
-    const p = y * stride + 1 + x * 3;
-    return [raw[p], raw[p + 1], raw[p + 2]];
-  };
-  return { all, ihdr: ihdr.data, width, height, raw, stride, pixel };
-}
-
-const BLUE = [0x25, 0x63, 0xeb];
-const RED = [0xdc, 0x26, 0x26];
-const WHITE = [0xff, 0xff, 0xff];
-const AXIS = [0xd1, 0xd5, 0xdb];
-
-describe("barChartPng", () => {
-  const png = barChartPng([1, 2, 3]);
-  const img = decode(png);
-
-  it("starts with the PNG signature", () => {
-    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  it("is a 600×240 PNG", () => {
+    expect([img.width, img.height]).toEqual([600, 240]);
   });
 
-  it("has IHDR first and IEND last, all with valid CRCs", () => {
-    expect(img.all.map((c) => c.type)).toEqual(["IHDR", "IDAT", "IEND"]);
-    expect(img.all.every((c) => c.crcOk)).toBe(true);
-    expect(img.all.at(-1)?.data.length).toBe(0);
+  it("labels the y axis with round ticks from 0 past the highest value", () => {
+    expect(chart.plot.ticks).toEqual([0, 50, 100, 150, 200]);
+    expect(chart.labels.filter((l) => l.role === "y").map((l) => l.text)).toEqual([
+      "0",
+      "50",
+      "100",
+      "150",
+      "200",
+    ]);
   });
 
-  it("declares 600×160, 8-bit RGB, no interlace", () => {
-    expect(img.ihdr.length).toBe(13);
-    expect(img.width).toBe(600);
-    expect(img.height).toBe(160);
-    expect(img.ihdr[8]).toBe(8);
-    expect(img.ihdr[9]).toBe(2);
-    expect([img.ihdr[10], img.ihdr[11], img.ihdr[12]]).toEqual([0, 0, 0]);
+  it("labels every week and every bar's value, and the title", () => {
+    expect(chart.labels.filter((l) => l.role === "x").map((l) => l.text)).toEqual(WEEKS.map((w) => w.label));
+    expect(WEEKS[0]?.label).toBe("DEC 22");
+    expect(WEEKS[11]?.label).toBe("MAR 09");
+    expect(chart.labels.filter((l) => l.role === "value").map((l) => l.text)).toEqual(VALUES.map(String));
+    expect(chart.labels.find((l) => l.role === "title")?.text).toBe(title.toUpperCase());
   });
 
-  it("honours a custom size", () => {
-    const small = decode(barChartPng([5], 120, 40));
-    expect([small.width, small.height]).toEqual([120, 40]);
-    expect(small.raw.length).toBe((120 * 3 + 1) * 40);
+  it("draws every label's glyphs where it says, readable back from the pixels", () => {
+    for (const label of chart.labels) expect(inkMatches(img, label), label.text).toBe(true);
   });
 
-  it("decodes to one filter byte (0) and width×3 bytes per row", () => {
-    expect(img.raw.length).toBe(img.stride * img.height);
-    for (let y = 0; y < img.height; y++) expect(img.raw[y * img.stride]).toBe(0);
+  it("draws the axes", () => {
+    const midY = Math.round((chart.plot.top + chart.plot.bottom) / 2);
+    expect(img.pixel(chart.plot.left, midY)).toEqual([...CHART_COLORS.axis]);
+    expect(img.pixel(Math.round((chart.plot.left + chart.plot.right) / 2), chart.plot.bottom)).toEqual([
+      ...CHART_COLORS.axis,
+    ]);
   });
 
-  it("draws blue bars, the latest one red, on a white background with an axis", () => {
-    // 3 values over 600 px: slots of 193 px, bars of 135 px starting 29 px into the slot
-    expect(img.pixel(39 + 60, 140)).toEqual(BLUE);
-    expect(img.pixel(39 + 193 + 60, 140)).toEqual(BLUE);
-    expect(img.pixel(39 + 2 * 193 + 60, 140)).toEqual(RED);
-    expect(img.pixel(5, 5)).toEqual(WHITE);
-    expect(img.pixel(300, 149)).toEqual(AXIS);
-  });
-
-  it("scales bar heights to the largest value", () => {
-    const column = (x: number) => {
+  it("draws bars as tall as their values, the latest week darker", () => {
+    const values = chart.labels.filter((l) => l.role === "value");
+    const heights = values.map((l) => {
+      const x = l.x + Math.floor((l.text.length * ADVANCE * l.scale) / 2);
       let h = 0;
-      for (let y = 0; y < img.height - 11; y++) if (img.pixel(x, y)[0] !== 0xff) h++;
+      for (let y = chart.plot.bottom - 1; y > chart.plot.top - 2; y--) {
+        const p = img.pixel(x, y).join();
+        if (p === CHART_COLORS.bar.join() || p === CHART_COLORS.latest.join()) h++;
+        else if (h) break;
+      }
       return h;
-    };
-    const [h1, h2, h3] = [column(99), column(99 + 193), column(99 + 386)];
-    expect(h3).toBe(136); // (160 - 25) + the baseline row
-    expect(h2).toBe(91);
-    expect(h1).toBe(46);
+    });
+    const scale = (chart.plot.bottom - chart.plot.top) / 200;
+    for (const [i, h] of heights.entries())
+      expect(Math.abs(h - (VALUES[i] ?? 0) * scale)).toBeLessThanOrEqual(1);
+    const last = values.at(-1);
+    expect(img.pixel((last?.x ?? 0) + 2, chart.plot.bottom - 2)).toEqual([...CHART_COLORS.latest]);
+  });
+});
+
+describe("trendChart with one data point", () => {
+  const chart = trendChart(
+    title,
+    WEEKS.map((w, i) => ({ label: w.label, ...(i === 11 ? { value: 7 } : {}) })),
+  );
+  const img = decodePng(chart.png);
+
+  it("draws one bar in the last week's slot with its value, on a 0–8 axis", () => {
+    expect(chart.plot.ticks).toEqual([0, 2, 4, 6, 8]);
+    expect(chart.labels.filter((l) => l.role === "value").map((l) => l.text)).toEqual(["7"]);
+    for (const label of chart.labels) expect(inkMatches(img, label), label.text).toBe(true);
+    // scan a row just above the x axis: bar pixels only in the last slot, not a full-width block
+    const y = chart.plot.bottom - 3;
+    const barColumns: number[] = [];
+    for (let x = chart.plot.left + 1; x < chart.plot.right; x++)
+      if (img.pixel(x, y).join() === CHART_COLORS.latest.join()) barColumns.push(x);
+    const slot = (chart.plot.right - chart.plot.left) / 12;
+    expect(barColumns.length).toBeGreaterThan(10);
+    expect(barColumns.length).toBeLessThan(slot);
+    expect(Math.min(...barColumns)).toBeGreaterThan(chart.plot.right - slot - 2);
   });
 
-  it("renders an empty series as a valid image", () => {
-    const empty = decode(barChartPng([]));
-    expect(empty.raw.length).toBe(empty.stride * empty.height);
-    expect(empty.pixel(300, 149)).toEqual(AXIS);
-    expect(empty.pixel(300, 100)).toEqual(WHITE);
+  it("draws an all-zero week as a labelled 0 with an axis, and no data as no bar", () => {
+    const zero = trendChart(title, [{ label: "MAR 09", value: 0 }]);
+    expect(zero.plot.ticks).toEqual([0, 1]);
+    expect(zero.labels.filter((l) => l.role === "value").map((l) => l.text)).toEqual(["0"]);
+    const none = trendChart(title, []);
+    expect(none.labels.filter((l) => l.role === "value")).toEqual([]);
+    decodePng(none.png);
+  });
+});
+
+describe("chart numbers", () => {
+  it("picks round ticks", () => {
+    expect(niceTicks(0)).toEqual([0, 1]);
+    expect(niceTicks(7)).toEqual([0, 2, 4, 6, 8]);
+    expect(niceTicks(190)).toEqual([0, 50, 100, 150, 200]);
+    expect(niceTicks(1234)).toEqual([0, 500, 1000, 1500]);
+    expect(niceTicks(20)).toEqual([0, 5, 10, 15, 20]);
+  });
+
+  it("shortens big numbers to fit a bar", () => {
+    expect([shortNumber(9999), shortNumber(12345), shortNumber(349601), shortNumber(1_234_567)]).toEqual([
+      "9999",
+      "12.3K",
+      "350K",
+      "1.2M",
+    ]);
   });
 });
