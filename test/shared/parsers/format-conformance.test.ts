@@ -409,7 +409,8 @@ describe("format conformance: clean runs and versions", () => {
     const error = parseErrorOf(() => parseReport(Buffer.from("[]"), ctx));
     expect(error.message).toBe(
       "ambiguous input: a JSON array of 0 items is a report with no findings that trivy-json, " +
-        "github-dependabot-json, gitleaks-json, trufflehog3-json, nuclei-json and prowler-json write; pass --format",
+        "github-dependabot-json, gitleaks-json, trufflehog3-json, nuclei-json, prowler-json, " +
+        "aws-securityhub-asff and hadolint-json write; pass --format",
     );
     expect(parseErrorOf(() => parseReport(Buffer.from('{"results": []}'), ctx)).message).toContain(
       "osv-scanner-json and tfsec-json write",
