@@ -376,8 +376,8 @@ function toFindings(f: Finding): NormalizedFinding[] {
 }
 
 /**
- * A clean run: `[]` (Trivy's template before 0.20, BatchImportFindings arrays; other tools write
- * it too, so it needs --format), or an empty `get-findings` page or template `{"Findings": []}`.
+ * A clean run: `[]` (Trivy's older template, BatchImportFindings arrays; other tools write
+ * it too, so it needs --format), or an empty `get-findings` page or current template `{"Findings": []}`.
  */
 const isEmptyAsff = anyOf(emptyArray, emptyList("Findings", { extraKeys: (k) => k === "NextToken" }));
 
