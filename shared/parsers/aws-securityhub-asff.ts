@@ -5,6 +5,7 @@ import { canonicalVulnId } from "#shared/domain/vulnerability-id";
 import { cvssFrom } from "./cvss-vector.ts";
 import { isRecord, type ReportDocument, recordsOf } from "./document.ts";
 import { purlFromEcosystem } from "./ecosystem-purl.ts";
+import { anyOf, emptyArray, emptyList } from "./empty-report.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
 import { newestCvss } from "./newest-cvss.ts";
@@ -374,14 +375,21 @@ function toFindings(f: Finding): NormalizedFinding[] {
   });
 }
 
+/**
+ * A clean run: `[]` (Trivy's older template, BatchImportFindings arrays; other tools write
+ * it too, so it needs --format), or an empty `get-findings` page or current template `{"Findings": []}`.
+ */
+const isEmptyAsff = anyOf(emptyArray, emptyList("Findings", { extraKeys: (k) => k === "NextToken" }));
+
 export const awsSecurityHubAsff: ReportFormat = {
   id: FORMAT,
   tools:
     "AWS Security Hub (ASFF 2018-10-08): get-findings output, BatchImportFindings arrays (Trivy asff.tpl, Prowler, custom integrations), EventBridge finding events",
   description: "AWS Security Finding Format: controls, package and code vulnerabilities, sensitive data",
   detect(doc: ReportDocument): boolean {
-    return findingsOf(doc) !== undefined;
+    return findingsOf(doc) !== undefined && !isEmptyAsff(doc);
   },
+  isEmptyReport: isEmptyAsff,
   parse(doc: ReportDocument): ParsedReport {
     const findings: NormalizedFinding[] = [];
     (findingsOf(doc) ?? []).forEach((raw, i) => {

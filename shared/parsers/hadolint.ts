@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { NormalizedFinding, Severity } from "#shared/domain/finding";
 import { isRecord, type ReportDocument } from "./document.ts";
+import { emptyArray } from "./empty-report.ts";
 import { makeFinding } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
 import { ParseError } from "./parse-error.ts";
@@ -66,10 +67,10 @@ export const hadolintJson: ReportFormat = {
   tools: "Hadolint (`hadolint -f json`), Dockerfile linter with ShellCheck",
   description: "Hadolint JSON: one finding per Dockerfile rule violation",
   detect(doc: ReportDocument): boolean {
-    return (
-      doc.syntax === "json" && Array.isArray(doc.value) && (doc.value.length === 0 || isEntry(doc.value[0]))
-    );
+    return doc.syntax === "json" && Array.isArray(doc.value) && isEntry(doc.value[0]);
   },
+  // a clean Dockerfile is `[]`, which other tools write too: read only with --format
+  isEmptyReport: emptyArray,
   parse(doc: ReportDocument): ParsedReport {
     if (doc.syntax !== "json" || !Array.isArray(doc.value)) throw new ParseError("not a JSON array", FORMAT);
     const findings = doc.value.map((raw, i) => toFinding(parseShape(Entry, raw, FORMAT, `[${i}]`), `[${i}]`));

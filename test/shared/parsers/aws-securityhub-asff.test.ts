@@ -10,13 +10,14 @@ const parse = (name: string) => parseFixtureWith(awsSecurityHubAsff, `aws-securi
 
 describe("aws-securityhub-asff", () => {
   it("detects get-findings output, bare arrays, EventBridge events; not Inspector's own findings", () => {
-    for (const name of [
-      "get-findings.json",
-      "trivy-template.json",
-      "eventbridge-event.json",
-      "empty-get-findings.json",
-    ]) {
+    for (const name of ["get-findings.json", "trivy-template.json", "eventbridge-event.json"]) {
       expect(awsSecurityHubAsff.detect(loadParserFixture(`aws-securityhub-asff/${name}`))).toBe(true);
+    }
+    // clean runs are empty reports, never content: `[]` is other tools' too
+    for (const name of ["empty-get-findings.json", "empty-trivy-template.json"]) {
+      const doc = loadParserFixture(`aws-securityhub-asff/${name}`);
+      expect(awsSecurityHubAsff.detect(doc), name).toBe(false);
+      expect(awsSecurityHubAsff.isEmptyReport?.(doc), name).toBe(true);
     }
     expect(
       awsSecurityHubAsff.detect({
@@ -32,7 +33,9 @@ describe("aws-securityhub-asff", () => {
       }),
     ).toBe(false);
     // an empty Findings list next to unrelated keys is not a get-findings page
-    expect(awsSecurityHubAsff.detect({ syntax: "json", value: { Findings: [], Other: 1 } })).toBe(false);
+    const other = { syntax: "json" as const, value: { Findings: [], Other: 1 } };
+    expect(awsSecurityHubAsff.detect(other)).toBe(false);
+    expect(awsSecurityHubAsff.isEmptyReport?.(other)).toBe(false);
   });
 
   it("emits failed controls, package and code vulnerabilities, threats and sensitive data; skips passed, resolved and archived", () => {
@@ -139,7 +142,9 @@ describe("aws-securityhub-asff", () => {
     expect(parse("eventbridge-event.json").findings.map((f) => [f.rule.id, f.severity])).toEqual([
       ["EC2.19", "critical"],
     ]);
-    expect(parse("empty-get-findings.json").findings).toEqual([]);
+    // an empty page names no tool but ASFF's `Findings`: it is detected, as no other format claims it
+    const page = readFixture("parsers/aws-securityhub-asff/empty-get-findings.json");
+    expect(parseReport(page, ctx)).toMatchObject({ format: "aws-securityhub-asff", count: 0 });
     // Trivy's template writes `[` `]` for a clean image: several tools write `[]`, so it needs --format
     const bytes = readFixture("parsers/aws-securityhub-asff/empty-trivy-template.json");
     expect(parseReport(bytes, ctx, "aws-securityhub-asff")).toMatchObject({ count: 0 });

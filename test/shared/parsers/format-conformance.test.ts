@@ -315,6 +315,127 @@ const CASES: Record<string, { empty: EmptyShape[]; versions: Version[] }> = {
       { file: "output.csv", version: "4.x/5.x", count: 2 },
     ],
   },
+  "spdx-json": {
+    // an SBOM has no findings: every version reads as 0, its packages go to the inventory
+    empty: [{ file: "empty-directory-2.3.json", how: "detected" }],
+    versions: [
+      { file: "spdx-2.2-trivy.json", version: "SPDX 2.2 (documentDescribes, Trivy 0.37)", count: 0 },
+      { file: "syft-2.3.json", version: "SPDX 2.3 (syft 1.18)", count: 0 },
+    ],
+  },
+  "gitlab-security-json": {
+    empty: [
+      { file: "empty-15.json", how: "detected" },
+      { file: "empty-trivy-template-14.json", how: "detected" },
+    ],
+    versions: [
+      { file: "trivy-template-14.json", version: "schema 14.x (Trivy gitlab.tpl, no scan)", count: 1 },
+      { file: "secret-detection-14-legacy.json", version: "schema 14.x secret detection", count: 1 },
+      { file: "sast-15.json", version: "schema 15.x SAST (Semgrep analyzer 4)", count: 2 },
+      {
+        file: "dependency-scanning-15.json",
+        version: "schema 15.x dependency scanning (Gemnasium 5)",
+        count: 2,
+      },
+      {
+        file: "container-scanning-15.json",
+        version: "schema 15.x container scanning (Trivy 0.48)",
+        count: 1,
+      },
+      { file: "secret-detection-15.json", version: "schema 15.x secret detection (Gitleaks 8.18)", count: 1 },
+      { file: "dast-15.json", version: "schema 15.x DAST", count: 1 },
+    ],
+  },
+  "aws-securityhub-asff": {
+    empty: [
+      { file: "empty-get-findings.json", how: "detected" },
+      { file: "empty-trivy-template-findings.json", how: "detected" },
+      { file: "empty-trivy-template.json", how: "declared" },
+    ],
+    versions: [
+      {
+        file: "trivy-template.json",
+        version: "ASFF 2018-10-08, bare array (Trivy's older asff.tpl)",
+        count: 1,
+      },
+      {
+        file: "trivy-template-findings.json",
+        version: "ASFF 2018-10-08, `Findings` (current asff.tpl)",
+        count: 1,
+      },
+      { file: "get-findings.json", version: "ASFF 2018-10-08, `get-findings`", count: 6 },
+      { file: "eventbridge-event.json", version: "EventBridge `Security Hub Findings - Imported`", count: 1 },
+    ],
+  },
+  "github-dependabot-graphql": {
+    empty: [{ file: "empty.json", how: "detected" }],
+    versions: [
+      {
+        file: "repository.json",
+        version: "GraphQL `vulnerabilityAlerts` (cvss and cvssSeverities)",
+        count: 3,
+      },
+      { file: "organization-edges.json", version: "GraphQL organization repositories, edges", count: 1 },
+      { file: "paginated-pages.jsonl", version: "GraphQL pages as JSON Lines", count: 2 },
+    ],
+  },
+  "checkmarx-xml": {
+    empty: [
+      { file: "empty.xml", how: "detected" },
+      { file: "empty-bare.xml", how: "detected" },
+    ],
+    versions: [{ file: "report-9.xml", version: "CxSAST 9.x (9.5)", count: 3 }],
+  },
+  "checkmarx-one-json": {
+    empty: [{ file: "empty.json", how: "detected" }],
+    versions: [{ file: "results.json", version: "cx CLI `results show --report-format json`", count: 5 }],
+  },
+  "veracode-xml": {
+    empty: [{ file: "no-flaws.xml", how: "detected" }],
+    versions: [{ file: "detailedreport.xml", version: "report_format_version 1.5", count: 5 }],
+  },
+  "nikto-json": {
+    empty: [{ file: "no-findings.json", how: "detected" }],
+    versions: [
+      { file: "nikto-2.1.6.json", version: "2.1.6", count: 2 },
+      { file: "nikto-2.5.json", version: "2.5.0", count: 3 },
+    ],
+  },
+  "nikto-xml": {
+    empty: [{ file: "nikto-2.1-no-items.xml", how: "detected" }],
+    versions: [{ file: "nikto-2.5.xml", version: "2.5.0 (`<niktoscans>`)", count: 2 }],
+  },
+  "hadolint-json": {
+    empty: [{ file: "clean.json", how: "declared" }],
+    versions: [{ file: "dockerfile.json", version: "2.x", count: 6 }],
+  },
+  "dockle-json": {
+    empty: [{ file: "clean.json", how: "detected" }],
+    versions: [{ file: "image.json", version: "0.4.x", count: 4 }],
+  },
+  "terrascan-json": {
+    empty: [{ file: "clean.json", how: "detected" }],
+    versions: [{ file: "terraform.json", version: "1.x", count: 3 }],
+  },
+  "horusec-json": {
+    empty: [{ file: "clean-2.6.json", how: "detected" }],
+    versions: [{ file: "report-2.8.json", version: "v2.8", count: 3 }],
+  },
+  "twistlock-json": {
+    empty: [{ file: "clean.json", how: "detected" }],
+    versions: [{ file: "twistcli.json", version: "twistcli `images scan --output-file`", count: 4 }],
+  },
+  "clair-json": {
+    empty: [{ file: "clean.json", how: "detected" }],
+    versions: [{ file: "report.json", version: "Clair v4 (4.x)", count: 3 }],
+  },
+  "wapiti-json": {
+    empty: [{ file: "wapiti-3.0-clean.json", how: "detected" }],
+    versions: [
+      { file: "wapiti-3.0-legacy-levels.json", version: "3.0.x (levels 1–3)", count: 1 },
+      { file: "wapiti-3.1.json", version: "3.1.x", count: 3 },
+    ],
+  },
 };
 
 const ctx = { secretSalt: "conformance" };
@@ -409,7 +530,8 @@ describe("format conformance: clean runs and versions", () => {
     const error = parseErrorOf(() => parseReport(Buffer.from("[]"), ctx));
     expect(error.message).toBe(
       "ambiguous input: a JSON array of 0 items is a report with no findings that trivy-json, " +
-        "github-dependabot-json, gitleaks-json, trufflehog3-json, nuclei-json and prowler-json write; pass --format",
+        "github-dependabot-json, gitleaks-json, trufflehog3-json, nuclei-json, prowler-json, " +
+        "aws-securityhub-asff and hadolint-json write; pass --format",
     );
     expect(parseErrorOf(() => parseReport(Buffer.from('{"results": []}'), ctx)).message).toContain(
       "osv-scanner-json and tfsec-json write",

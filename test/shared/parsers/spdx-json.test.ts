@@ -23,6 +23,23 @@ describe("spdx-json", () => {
     ]);
   });
 
+  it("reads SPDX 2.2 (documentDescribes, Trivy's creators) and an SBOM of nothing", () => {
+    const trivy = parseFixtureWith(spdxJson, "spdx-json/spdx-2.2-trivy.json", CTX);
+    expect(trivy.tool).toEqual({ name: "trivy", version: "0.37.3" });
+    // the image the document describes is the app, not one of its components
+    expect(trivy.components).toEqual([
+      {
+        name: "openssl",
+        purl: "pkg:apk/alpine/openssl@3.0.8-r0?distro=3.17.2",
+        ecosystem: "apk",
+        version: "3.0.8-r0",
+      },
+    ]);
+    const empty = parseFixtureWith(spdxJson, "spdx-json/empty-directory-2.3.json", CTX);
+    expect(empty.findings).toEqual([]);
+    expect(empty.components ?? []).toEqual([]);
+  });
+
   it("is detected from content and carries its components through the registry", () => {
     const report = parseReport(readFixture("parsers/spdx-json/syft-2.3.json"), CTX);
     expect(report.format).toBe("spdx-json");
