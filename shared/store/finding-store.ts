@@ -529,14 +529,14 @@ export async function applyTriage(db: TableRef, read: TrackedFinding, w: TriageW
   if (w.owner) {
     values[":team"] = w.owner;
     values[":ownerKey"] = teamKey(w.owner);
-    values[":triage"] = "triage";
+    values[":byTriage"] = "triage";
     sets.push(
       "team = :team",
       "teamKey = :ownerKey",
       "ownerOverride = :team",
       "ownerOverrideKey = :ownerKey",
-      "ownerOverrideSource = :triage",
-      "ownerSource = :triage",
+      "ownerOverrideSource = :byTriage",
+      "ownerSource = :byTriage",
     );
   }
   const status = w.status ?? read.status;

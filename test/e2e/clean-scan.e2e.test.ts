@@ -102,7 +102,10 @@ describe("a clean scan closes findings", () => {
     expect([...closed.keys()].sort()).toEqual([...opened.keys()].sort());
     expect([...closed.values()].every((done) => done)).toBe(true);
     const files = readdirSync(join(stackEnv().outboxDir, "jira"));
-    for (const key of closed.keys()) expect(files.some((f) => f.endsWith(`-done-${key}.json`))).toBe(true);
+    // the outbox names its files by the key with anything but [A-Za-z0-9_-] as `_`
+    const fileKey = (key: string) => key.replace(/[^A-Za-z0-9_-]/g, "_");
+    for (const key of closed.keys())
+      expect(files.some((f) => f.endsWith(`-done-${fileKey(key)}.json`))).toBe(true);
   });
 
   it("resolves findings exactly as a scan that fixed them one at a time does", async () => {

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -636,6 +637,45 @@ describe("inventory", () => {
 });
 
 describe("the contract", () => {
+  it("takes a catalog from an admin only, and a Jira delivery only when signed", async () => {
+    const catalog = {
+      documents: [
+        {
+          apiVersion: "backstage.io/v1alpha1",
+          kind: "Component",
+          metadata: { name: `catalog-${run}`, annotations: { "github.com/project-slug": `acme/catalog-${run}` } },
+          spec: { type: "service", owner: "team-catalog", lifecycle: "production" },
+        },
+      ],
+      source: `api-test-${run}`,
+    };
+    const reader = await token({ kind: "read", team: "*" }, "catalog-reader");
+    expect((await api.request("PUT", "/v1/catalog", reader, catalog)).status).toBe(403);
+    const pushed = await api.request<J>("PUT", "/v1/catalog", admin(), catalog);
+    expect(pushed.status).toBe(200);
+    expect(pushed.body).toMatchObject({ format: "backstage", components: 1 });
+    expect((await api.request("PUT", "/v1/catalog", admin(), { documents: [] })).status).toBe(400);
+
+    // Jira's webhook carries no bearer token: only the body's HMAC under the shared secret lets it in
+    const delivery = { webhookEvent: "jira:issue_updated", issue: { key: `NOPE-${run}`, fields: {} } };
+    const signature = (secret: string) =>
+      `sha256=${createHmac("sha256", secret).update(JSON.stringify(delivery)).digest("hex")}`;
+    const path = "/v1/integrations/jira/webhook";
+    const headers = { "x-atlassian-webhook-identifier": `delivery-${run}` };
+    const forged = await api.request("POST", path, undefined, delivery, {
+      ...headers,
+      "x-hub-signature": signature("not-the-secret"),
+    });
+    expect(forged.status).toBe(401);
+    const signed = await api.request<J>("POST", path, undefined, delivery, {
+      ...headers,
+      "x-hub-signature": signature(stackEnv().jiraWebhookSecret),
+    });
+    expect(signed.status).toBe(200);
+    // an issue aspm never filed changes nothing
+    expect(signed.body).toMatchObject({ outcome: "ignored" });
+  });
+
   it("serves an OpenAPI 3.1 document, and these tests reached every route of it", async () => {
     const doc = await api.request<J>("GET", "/v1/openapi.json", undefined);
     expect(doc.body.openapi).toBe("3.1.0");

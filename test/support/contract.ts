@@ -78,12 +78,14 @@ export class ContractClient {
     path: string,
     token: string | undefined,
     body?: unknown,
+    headers: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        ...headers,
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
