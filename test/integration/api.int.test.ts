@@ -643,7 +643,10 @@ describe("the contract", () => {
         {
           apiVersion: "backstage.io/v1alpha1",
           kind: "Component",
-          metadata: { name: `catalog-${run}`, annotations: { "github.com/project-slug": `acme/catalog-${run}` } },
+          metadata: {
+            name: `catalog-${run}`,
+            annotations: { "github.com/project-slug": `acme/catalog-${run}` },
+          },
           spec: { type: "service", owner: "team-catalog", lifecycle: "production" },
         },
       ],
