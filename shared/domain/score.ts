@@ -36,7 +36,7 @@ import {
 export const RiskSubject = z.object({
   /** Our severity (the highest any source reported). */
   severity: Severity,
-  /** The best CVSS we have; a vector is re-scored with ae-cvss-calculator, a bare score is trusted. */
+  /** The best CVSS we have; a vector is re-scored by ./cvss.ts, a bare score is trusted. */
   cvss: Cvss.optional(),
   category: Category,
   /** Normalized `CWE-<n>` ids. */
