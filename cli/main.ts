@@ -381,6 +381,19 @@ const COMMANDS: Record<string, Command> = {
       await dlqCommand(io, action, { ...pick(v, ["queue", "scan", "stack"]), json: flag(v, "json") });
     },
   },
+  "kev-snapshot": {
+    usage: [
+      "aspm kev-snapshot KEV.json [--out FILE]",
+      "Compacts a CISA KEV catalog file into the dated snapshot aspm ships as its offline default",
+      "(shared/intel/kev-snapshot.json unless --out; npm run intel:snapshot -- KEV.json).",
+    ],
+    options: { out: { type: "string" } },
+    args: [1, 1],
+    run: async (io, v, [file]) => {
+      const { kevSnapshotCommand } = await import("./commands/kev-snapshot.ts");
+      kevSnapshotCommand(io, file ?? "", pick(v, ["out"]));
+    },
+  },
   demo: {
     usage: ["aspm demo", "The whole pipeline on a throwaway local stack, then a summary (npm run demo)."],
     args: [0, 0],
