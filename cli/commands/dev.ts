@@ -65,6 +65,11 @@ export async function devCommand(
     `  Jira webhook: POST ${stack.apiUrl}/v1/integrations/jira/webhook, secret ${stack.jiraWebhookSecret}`,
   );
   io.out(`  outbox:  ${stack.outboxDir}`);
+  io.out(
+    options.online
+      ? "  intel:   the public CISA KEV and EPSS feeds (--online)"
+      : "  intel:   offline, the bundled CISA KEV snapshot (--online fetches the live feeds)",
+  );
   io.out("Upload:  npx aspm upload report.sarif --app my-app --wait");
   io.out("Jobs:    npx aspm run ticket-sync|posture|digest|intel     Stop: Ctrl-C");
   await new Promise<void>((resolveStop) => {
