@@ -323,28 +323,34 @@ const COMMANDS: Record<string, Command> = {
   },
   dev: {
     usage: [
-      "aspm dev [--memory] [--port N]",
+      "aspm dev [--memory] [--port N] [--online]",
       "The local stack until Ctrl-C: API on http://127.0.0.1:3780, data and the admin token in .aspm/.",
+      "Offline: intel is the bundled KEV snapshot. --online fetches the public KEV and EPSS feeds.",
     ],
-    options: { memory: { type: "boolean" }, port: { type: "string" } },
+    options: { memory: { type: "boolean" }, port: { type: "string" }, online: { type: "boolean" } },
     args: [0, 0],
     run: async (io, v) => {
       const port = str(v, "port");
       if (port !== undefined && !/^\d{1,5}$/.test(port))
         throw new CliError(`--port ${port} is not a port number`, 2);
       const { devCommand } = await import("./commands/dev.ts");
-      await devCommand(io, { memory: flag(v, "memory"), ...(port ? { port: Number(port) } : {}) });
+      await devCommand(io, {
+        memory: flag(v, "memory"),
+        online: flag(v, "online"),
+        ...(port ? { port: Number(port) } : {}),
+      });
     },
   },
   run: {
     usage: [
-      "aspm run ticket-sync|posture|digest|intel",
-      "Runs a scheduled job now, against the `aspm dev` running here.",
+      "aspm run ticket-sync|posture|digest|intel [--online]",
+      "Runs a scheduled job now, against the `aspm dev` running here (intel --online: the public feeds).",
     ],
+    options: { online: { type: "boolean" } },
     args: [1, 1],
-    run: async (io, _v, [job]) => {
+    run: async (io, v, [job]) => {
       const { runCommand } = await import("./commands/dev.ts");
-      await runCommand(io, job ?? "");
+      await runCommand(io, job ?? "", { online: flag(v, "online") });
     },
   },
   catalog: {
@@ -379,6 +385,19 @@ const COMMANDS: Record<string, Command> = {
     run: async (io, v, [action]) => {
       const { dlqCommand } = await import("./commands/dlq.ts");
       await dlqCommand(io, action, { ...pick(v, ["queue", "scan", "stack"]), json: flag(v, "json") });
+    },
+  },
+  "kev-snapshot": {
+    usage: [
+      "aspm kev-snapshot KEV.json [--out FILE]",
+      "Compacts a CISA KEV catalog file into the dated snapshot aspm ships as its offline default",
+      "(shared/intel/kev-snapshot.json unless --out; npm run intel:snapshot -- KEV.json).",
+    ],
+    options: { out: { type: "string" } },
+    args: [1, 1],
+    run: async (io, v, [file]) => {
+      const { kevSnapshotCommand } = await import("./commands/kev-snapshot.ts");
+      kevSnapshotCommand(io, file ?? "", pick(v, ["out"]));
     },
   },
   demo: {

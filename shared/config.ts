@@ -31,6 +31,8 @@ export const ENV = {
   emailTo: "ASPM_EMAIL_TO",
   contextFile: "ASPM_CONTEXT_FILE",
   intelDir: "ASPM_INTEL_DIR",
+  /** `true` fetches the public KEV and EPSS feeds: set on AWS and by `aspm dev --online`; else offline. */
+  intelOnline: "ASPM_INTEL_ONLINE",
   kevUrl: "ASPM_KEV_URL",
   epssUrl: "ASPM_EPSS_URL",
   maxReceiveCount: "ASPM_MAX_RECEIVE_COUNT",

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ENV } from "#shared/config";
 import { LOCAL_DIR, readStackFile, STACK_FILE, type StackFile } from "../api-target.ts";
 import { CliError, type CliIo } from "../io.ts";
 import { ADMIN_TOKEN_FILE } from "../local/admin-token.ts";
@@ -37,9 +38,14 @@ function localSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalSecrets
 }
 
 /** `aspm dev`: the whole pipeline on this machine until Ctrl-C; every child (the JVM too) stops with it. */
-export async function devCommand(io: CliIo, options: { memory?: boolean; port?: number }): Promise<void> {
+export async function devCommand(
+  io: CliIo,
+  options: { memory?: boolean; port?: number; online?: boolean },
+): Promise<void> {
   const env: Record<string, string> = {};
   if (process.env.ASPM_CONTEXT_FILE) env.ASPM_CONTEXT_FILE = resolve(process.env.ASPM_CONTEXT_FILE);
+  // offline unless asked: the intel job reads the bundled KEV snapshot
+  if (options.online) env[ENV.intelOnline] = "true";
   const stack = await startStack({
     memory: options.memory,
     apiPort: options.port ?? 3780,
@@ -59,6 +65,11 @@ export async function devCommand(io: CliIo, options: { memory?: boolean; port?: 
     `  Jira webhook: POST ${stack.apiUrl}/v1/integrations/jira/webhook, secret ${stack.jiraWebhookSecret}`,
   );
   io.out(`  outbox:  ${stack.outboxDir}`);
+  io.out(
+    options.online
+      ? "  intel:   the public CISA KEV and EPSS feeds (--online)"
+      : "  intel:   offline, the bundled CISA KEV snapshot (--online fetches the live feeds)",
+  );
   io.out("Upload:  npx aspm upload report.sarif --app my-app --wait");
   io.out("Jobs:    npx aspm run ticket-sync|posture|digest|intel     Stop: Ctrl-C");
   await new Promise<void>((resolveStop) => {
@@ -96,10 +107,11 @@ export function attachToLocalStack(): StackFile {
 }
 
 /** `aspm run <job>` against a running `aspm dev`: runs the job's handler here, on the dev stack's stand-ins. */
-export async function runCommand(io: CliIo, job: string): Promise<void> {
+export async function runCommand(io: CliIo, job: string, options: { online?: boolean } = {}): Promise<void> {
   const { JOBS } = await import("#shared/events");
   if (!(job in JOBS)) throw new CliError(`unknown job ${job}; jobs: ${Object.keys(JOBS).join(", ")}`, 2);
   attachToLocalStack();
+  if (options.online) process.env[ENV.intelOnline] = "true";
   const { runJob } = await import("../local/jobs.ts");
   const result = await runJob(job as keyof typeof JOBS);
   io.out(JSON.stringify(result, null, 2));

@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { createSqsServer } from "local-aws-sqs";
 import S3rver from "s3rver";
+import { z } from "zod";
 import { ENV } from "#shared/config";
 import { printable } from "#shared/domain/printable";
 import { type CorrelateMessage, JOBS, type JobName, rawUploadCreatedPattern } from "#shared/events";
@@ -130,6 +131,26 @@ async function createQueueWithDlq(
   );
   return { url, arn: attrs.Attributes?.QueueArn ?? "", dlqUrl };
 }
+
+/**
+ * Intel before the first upload, so findings are scored against KEV from the start: the intel
+ * job, offline unless asked (the bundled KEV snapshot; `--online` or ASPM_INTEL_DIR say otherwise).
+ * A stack that kept its data keeps its snapshot; the daily schedule refreshes it.
+ */
+async function seedIntel(runJob: (name: JobName) => Promise<unknown>, log: (line: string) => void) {
+  const [{ loadIntel }, { s3 }] = await Promise.all([
+    import("#shared/store/intel-store"),
+    import("#shared/aws/s3"),
+  ]);
+  if (await loadIntel({ client: s3, bucketName: BUCKET })) return;
+  const result = IntelSeed.safeParse(await runJob("intel"));
+  const kev = result.success ? result.data.metadata.kev : undefined;
+  log(kev ? `intel: KEV ${kev.catalogVersion} (${kev.count} CVEs)` : "intel: no KEV snapshot loaded");
+}
+
+const IntelSeed = z.object({
+  metadata: z.object({ kev: z.object({ catalogVersion: z.string(), count: z.number() }).optional() }),
+});
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -264,6 +285,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
       log(`context: ${apps.length} apps classified from ${contextFile}`);
     }
+    await seedIntel(runJob, log);
 
     // S3 → EventBridge "Object Created" on the default bus, as the bucket's EventBridge notifications do
     const objectCreated = (

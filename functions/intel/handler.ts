@@ -6,12 +6,7 @@ import { eventBridge } from "#shared/aws/eventbridge";
 import { s3 } from "#shared/aws/s3";
 import { eventBridgePublisher } from "#shared/bus";
 import { optionalEnv, requireEnv } from "#shared/config";
-import {
-  DEFAULT_EPSS_URL,
-  DEFAULT_KEV_URL,
-  directorySource,
-  urlSource,
-} from "#shared/integrations/intel-feeds";
+import { intelSourceFor } from "#shared/integrations/intel-feeds";
 import { MetricUnit, observability } from "#shared/observability";
 import { once } from "#shared/once";
 import { type IntelDeps, refreshIntel } from "#shared/usecases/refresh-intel";
@@ -21,13 +16,20 @@ const { logger, metrics } = observability("intel");
 function defaultDeps(): IntelDeps {
   const env = requireEnv(["tableName", "bucketName", "eventBusName"]);
   const dir = optionalEnv("intelDir");
+  const kevUrl = optionalEnv("kevUrl");
+  const epssUrl = optionalEnv("epssUrl");
+  const source = intelSourceFor({
+    online: optionalEnv("intelOnline") === "true",
+    ...(dir ? { dir } : {}),
+    ...(kevUrl ? { kevUrl } : {}),
+    ...(epssUrl ? { epssUrl } : {}),
+  });
+  logger.info("intel source", { source: source.describe });
   return {
     db: { client: documentClient, tableName: env.tableName },
     bucket: { client: s3, bucketName: env.bucketName },
     events: eventBridgePublisher(eventBridge, env.eventBusName),
-    source: dir
-      ? directorySource(dir)
-      : urlSource(optionalEnv("kevUrl") ?? DEFAULT_KEV_URL, optionalEnv("epssUrl") ?? DEFAULT_EPSS_URL),
+    source,
   };
 }
 

@@ -102,7 +102,9 @@ export class Schedules extends Construct {
       .bindTable(props.table, "readWrite")
       // list: a first run finds no intel/current.json.gz and must see NoSuchKey, not AccessDenied
       .bindBucket(props.bucket, { read: ["intel/"], write: ["intel/"], list: true })
-      .bindEventBus(props.eventBus);
+      .bindEventBus(props.eventBus)
+      // on AWS the daily job fetches the public feeds; everywhere else it reads the bundled KEV snapshot
+      .bindEnv("intelOnline", "true");
     this.functions = { "ticket-sync": ticketSync, posture, digest, intel };
 
     const { jira, slackWebhook, email } = props.integrations ?? {};

@@ -58,40 +58,123 @@ export interface KevCatalog {
   entries: Map<string, KevEntry>;
 }
 
+/** Marks the compact snapshot we ship (shared/intel/kev-snapshot.json) and regenerate with `aspm kev-snapshot`. */
+export const KEV_SNAPSHOT_FORMAT = "aspm-kev-snapshot/1";
+
 /**
- * Parses the KEV feed (JSON text or an already parsed value). A feed whose `count` disagrees with
- * its list is rejected: that is what a truncated download looks like, and keeping the previous
- * snapshot is safer than un-listing CVEs.
+ * The KEV catalog reduced to what scoring reads, one tuple per entry:
+ * `[cveID, dateAdded, dueDate, ransomware 1|0]`. About 80 KB instead of 1.6 MB, so it ships in the
+ * package as the offline default (no network in `aspm dev`, the demo or tests).
  */
-export function parseKevCatalog(input: unknown): KevCatalog {
-  let value = input;
-  if (typeof input === "string") {
-    try {
-      value = JSON.parse(input);
-    } catch (error) {
-      throw new IntelError(
-        `KEV catalog is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-  }
-  const parsed = KevFeed.safeParse(value);
-  if (!parsed.success) throw new IntelError(`KEV catalog: ${describeIssue(parsed.error)}`);
-  const feed = parsed.data;
-  if (feed.count !== feed.vulnerabilities.length) {
+export const KevSnapshot = z.strictObject({
+  format: z.literal(KEV_SNAPSHOT_FORMAT),
+  source: z.string().max(500),
+  catalogVersion: z.string().min(1),
+  dateReleased: z.iso.datetime({ offset: true }),
+  count: z.number().int().nonnegative(),
+  vulnerabilities: z
+    .array(
+      z.tuple([z.string().regex(CVE_ID), z.iso.date(), z.iso.date(), z.union([z.literal(0), z.literal(1)])]),
+    )
+    .max(100_000),
+});
+export type KevSnapshot = z.infer<typeof KevSnapshot>;
+
+/** The compact snapshot of a full CISA feed (JSON text or parsed), entries in the feed's order. */
+export function kevSnapshotOf(input: unknown, source: string): KevSnapshot {
+  const feed = parseKevFeed(input);
+  return {
+    format: KEV_SNAPSHOT_FORMAT,
+    source,
+    catalogVersion: feed.catalogVersion,
+    dateReleased: feed.dateReleased,
+    count: feed.count,
+    vulnerabilities: feed.vulnerabilities.map((v) => [
+      v.cveID,
+      v.dateAdded,
+      v.dueDate,
+      isRansomware(v.knownRansomwareCampaignUse) ? 1 : 0,
+    ]),
+  };
+}
+
+function isRansomware(flag: string | undefined): boolean {
+  return flag?.trim().toLowerCase() === "known";
+}
+
+function parseJson(input: unknown): unknown {
+  if (typeof input !== "string") return input;
+  try {
+    return JSON.parse(input);
+  } catch (error) {
     throw new IntelError(
-      `KEV catalog ${feed.catalogVersion} says count ${feed.count} but lists ${feed.vulnerabilities.length} (truncated?)`,
+      `KEV catalog is not JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+/**
+ * A feed whose `count` disagrees with its list is rejected: that is what a truncated download
+ * looks like, and keeping the previous snapshot is safer than un-listing CVEs.
+ */
+function checkCount(catalogVersion: string, count: number, listed: number): void {
+  if (count !== listed)
+    throw new IntelError(
+      `KEV catalog ${catalogVersion} says count ${count} but lists ${listed} (truncated?)`,
+    );
+}
+
+function parseKevFeed(input: unknown): KevFeed {
+  const parsed = KevFeed.safeParse(parseJson(input));
+  if (!parsed.success) throw new IntelError(`KEV catalog: ${describeIssue(parsed.error)}`);
+  checkCount(parsed.data.catalogVersion, parsed.data.count, parsed.data.vulnerabilities.length);
+  return parsed.data;
+}
+
+/**
+ * Parses the KEV feed as CISA publishes it, or our compact snapshot of it (JSON text or an already
+ * parsed value), into the catalog scoring reads.
+ */
+export function parseKevCatalog(input: unknown): KevCatalog {
+  const value = parseJson(input);
+  const isSnapshot =
+    typeof value === "object" && value !== null && "format" in value && value.format === KEV_SNAPSHOT_FORMAT;
+  if (isSnapshot) {
+    const parsed = KevSnapshot.safeParse(value);
+    if (!parsed.success) throw new IntelError(`KEV snapshot: ${describeIssue(parsed.error)}`);
+    const s = parsed.data;
+    checkCount(s.catalogVersion, s.count, s.vulnerabilities.length);
+    return catalogOf(
+      s,
+      s.vulnerabilities.map(([cveID, dateAdded, dueDate, r]) => ({
+        cveID,
+        entry: { dateAdded, dueDate, ransomware: r === 1 },
+      })),
+    );
+  }
+  const feed = parseKevFeed(value);
+  return catalogOf(
+    feed,
+    feed.vulnerabilities.map((v) => ({
+      cveID: v.cveID,
+      entry: {
+        dateAdded: v.dateAdded,
+        dueDate: v.dueDate,
+        ransomware: isRansomware(v.knownRansomwareCampaignUse),
+      },
+    })),
+  );
+}
+
+function catalogOf(
+  feed: { catalogVersion: string; dateReleased: string; count: number },
+  list: Array<{ cveID: string; entry: KevEntry }>,
+): KevCatalog {
   const entries = new Map<string, KevEntry>();
-  for (const v of feed.vulnerabilities) {
-    const entry: KevEntry = {
-      dateAdded: v.dateAdded,
-      dueDate: v.dueDate,
-      ransomware: v.knownRansomwareCampaignUse?.trim().toLowerCase() === "known",
-    };
+  for (const { cveID, entry } of list) {
     // a CVE listed twice keeps the stricter (earlier) due date
-    const seen = entries.get(v.cveID);
-    entries.set(v.cveID, seen ? mergeKev(seen, entry) : entry);
+    const seen = entries.get(cveID);
+    entries.set(cveID, seen ? mergeKev(seen, entry) : entry);
   }
   return { catalogVersion: feed.catalogVersion, dateReleased: feed.dateReleased, count: feed.count, entries };
 }

@@ -169,6 +169,14 @@ export const RiskPolicy = z.strictObject({
   mission: Mission.prefault({}),
   /** A KEV-listed finding is never below this priority (CISA's table alone can say Track). */
   kevPriorityFloor: Priority.default("P2"),
+  /**
+   * A leaked credential is never below these, whatever the table says (it says Track for most: no
+   * CVE, no CVSS vector). Verified means the tool logged in with it: a live key is P1. Otherwise
+   * (unverified, or a tool that does not verify) it still has to be rotated: P3.
+   */
+  secretPriorityFloor: z
+    .strictObject({ verified: Priority.default("P1"), unverified: Priority.default("P3") })
+    .prefault({}),
   slaDays: SlaDays.prefault({}),
   /** VEX states that mean "this product is not affected": risk 0, kept with the reason. */
   vexSuppressStates: z.array(VexState).default(["not_affected"]),

@@ -47,6 +47,8 @@ export const RiskSubject = z.object({
   reachability: NormalizedFinding.shape.reachability,
   vex: NormalizedFinding.shape.vex,
   exploit: NormalizedFinding.shape.exploit,
+  /** A leaked credential: `verified` when the tool confirmed it is live. */
+  secret: z.object({ verified: z.boolean().optional() }).optional(),
   /** When any source first saw the finding: the SLA clock starts here and never restarts. */
   firstSeenAt: z.iso.datetime({ offset: true }),
 });
@@ -67,7 +69,7 @@ export interface RiskScore {
   decision: SsvcDecision;
   /** Priority from the decision, after the KEV floor. */
   priority: Priority;
-  /** Set when the KEV floor raised the priority above what the table says. */
+  /** Set when a floor (KEV, leaked secret) raised the priority above what the table says. */
   floor?: { from: Priority; reason: string };
   /** ISO time: first seen + SLA days for the priority, or the KEV due date if that is earlier. */
   dueAt: string;
@@ -184,9 +186,11 @@ export function scoreFinding(input: ScoreInput): RiskScore {
   const tablePriority = PRIORITY_FOR_DECISION[decision];
   let priority = tablePriority;
   let floor: RiskScore["floor"];
-  if (intel?.kev && PRIORITIES.indexOf(policy.kevPriorityFloor) < PRIORITIES.indexOf(tablePriority)) {
-    priority = policy.kevPriorityFloor;
-    floor = { from: tablePriority, reason: "KEV-listed" };
+  for (const [applies, level, reason] of priorityFloors(subject, intel, policy)) {
+    if (applies && PRIORITIES.indexOf(level) < PRIORITIES.indexOf(priority)) {
+      priority = level;
+      floor = { from: tablePriority, reason };
+    }
   }
 
   // Due: the SLA clock runs from first seen; KEV's own due date wins when it is earlier.
@@ -205,6 +209,21 @@ export function scoreFinding(input: ScoreInput): RiskScore {
     ssvc,
     ...(suppressed ? { suppressed } : {}),
   };
+}
+
+/** Priorities a finding never drops below: known exploitation, and a leaked credential. */
+function priorityFloors(
+  subject: RiskSubject,
+  intel: IntelRecord | undefined,
+  policy: RiskPolicy,
+): Array<[applies: boolean, level: Priority, reason: string]> {
+  const secret = subject.category === "secret" || subject.secret !== undefined;
+  const verified = subject.secret?.verified === true;
+  return [
+    [Boolean(intel?.kev), policy.kevPriorityFloor, "KEV-listed"],
+    [secret && verified, policy.secretPriorityFloor.verified, "verified live secret"],
+    [secret && !verified, policy.secretPriorityFloor.unverified, "leaked secret"],
+  ];
 }
 
 /** The CVSS we score with: the vector re-scored when it parses, else the reported score. */

@@ -24,11 +24,12 @@ import { recordTicketChanges } from "#shared/store/ticket-store";
 import { sendBackToReview } from "./exceptions.ts";
 import { appContextOf, scoreView } from "./scoring.ts";
 
-/** Where the feeds come from: files (tests, the local stack) or URLs (the daily job on AWS). */
+/** Where the feeds come from: URLs (the daily job on AWS), files, or the bundled KEV snapshot (offline). */
 export interface IntelSource {
-  kev(): Promise<string>;
-  /** The EPSS CSV, plain or gzipped bytes. */
-  epss(): Promise<Uint8Array>;
+  /** The KEV catalog or our compact snapshot of it, as JSON text or a parsed value. */
+  kev(): Promise<unknown>;
+  /** The EPSS CSV, plain or gzipped bytes; absent offline, which keeps the stored EPSS and is no failure. */
+  epss?(): Promise<Uint8Array>;
 }
 
 export interface IntelDeps {
@@ -77,15 +78,17 @@ export async function refreshIntel(deps: IntelDeps): Promise<IntelResult> {
   } catch (error) {
     errors.push(`KEV: ${(error as Error).message}`);
   }
-  try {
-    const bytes = await deps.source.epss();
-    next.epss =
-      bytes[0] === 0x1f && bytes[1] === 0x8b
-        ? await parseEpssGzip(bytes)
-        : parseEpssCsv(Buffer.from(bytes).toString("utf8"));
-    epss = "updated";
-  } catch (error) {
-    errors.push(`EPSS: ${(error as Error).message}`);
+  if (deps.source.epss) {
+    try {
+      const bytes = await deps.source.epss();
+      next.epss =
+        bytes[0] === 0x1f && bytes[1] === 0x8b
+          ? await parseEpssGzip(bytes)
+          : parseEpssCsv(Buffer.from(bytes).toString("utf8"));
+      epss = "updated";
+    } catch (error) {
+      errors.push(`EPSS: ${(error as Error).message}`);
+    }
   }
   if (kev === "updated" || epss === "updated") {
     await saveIntel(deps.bucket, next, now.toISOString().slice(0, 10));

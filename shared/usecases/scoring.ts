@@ -46,6 +46,9 @@ export function riskSubjectOf(view: ProviderView, firstSeenAt: string): RiskSubj
         }
       : {}),
     ...(view.exploit ? { exploit: view.exploit } : {}),
+    ...(view.secret
+      ? { secret: view.secret.verified === undefined ? {} : { verified: view.secret.verified } }
+      : {}),
     firstSeenAt,
   };
 }

@@ -60,6 +60,7 @@ const COMMANDS = [
   ["dev"],
   ["run"],
   ["demo"],
+  ["kev-snapshot"],
   ["bench"],
 ];
 

@@ -381,6 +381,58 @@ describe("KEV floor", () => {
   });
 });
 
+describe("secret floor", () => {
+  const secret = (verified?: boolean) =>
+    subject({
+      severity: "high",
+      category: "secret",
+      secret: verified === undefined ? {} : { verified },
+    });
+  const unclassified = classifyApp("new-app", {});
+  const now = new Date("2026-09-02T00:00:00Z");
+
+  it("makes a verified live credential P1 in an unclassified app, where the table says Track", () => {
+    const result = scoreFinding({ subject: secret(true), app: unclassified, intel: undefined, now });
+    expect(result.decision).toBe("Track");
+    expect(result.priority).toBe("P1");
+    expect(result.floor).toEqual({ from: "P4", reason: "verified live secret" });
+    expect(explainRisk(result)).toContain("Priority: P1 (verified live secret floor; table says P4)");
+    expect(result.dueAt).toBe("2026-09-08T00:00:00.000Z");
+  });
+
+  it("makes an unverified secret, or one from a tool that does not verify, P3", () => {
+    for (const verified of [false, undefined]) {
+      const result = scoreFinding({ subject: secret(verified), app: unclassified, intel: undefined, now });
+      expect(result.priority).toBe("P3");
+      expect(result.floor).toEqual({ from: "P4", reason: "leaked secret" });
+    }
+    // a secrets-category finding whose report was redacted (no SecretRef) is still a secret
+    const redacted = subject({ severity: "high", category: "secret" });
+    expect(scoreFinding({ subject: redacted, app: unclassified, intel: undefined, now }).priority).toBe("P3");
+  });
+
+  it("leaves other categories alone and never lowers a priority", () => {
+    const sast = subject({ severity: "high", category: "sast" });
+    expect(scoreFinding({ subject: sast, app: unclassified, intel: undefined, now }).priority).toBe("P4");
+    const kevListed = { ...secret(false), severity: "low" as const, vulnerabilityIds: ["CVE-2017-5638"] };
+    const result = scoreFinding({
+      subject: kevListed,
+      app: unclassified,
+      intel: { kev: kev("2030-01-01") },
+      now,
+    });
+    expect(result.priority).toBe("P2");
+    expect(result.floor?.reason).toBe("KEV-listed");
+  });
+
+  it("follows the policy", () => {
+    const policy = parseRiskPolicy({ secretPriorityFloor: { verified: "P2", unverified: "P4" } });
+    const at = (verified: boolean) =>
+      scoreFinding({ subject: secret(verified), app: unclassified, intel: undefined, now, policy }).priority;
+    expect([at(true), at(false)]).toEqual(["P2", "P4"]);
+  });
+});
+
 describe("due date", () => {
   const base = {
     subject: subject({ severity: "low", category: "sast", firstSeenAt: "2026-09-01T00:00:00Z" }),
