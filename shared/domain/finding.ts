@@ -147,6 +147,8 @@ export type NormalizedFinding = z.infer<typeof NormalizedFinding>;
 export const NormalizedReport = z.object({
   format: z.string(),
   tool: z.object({ name: z.string(), version: z.string().optional() }),
+  /** The scanned artifact the report names (image, lock file, site): part of the scope. */
+  artifact: z.string().optional(),
   count: z.number().int().nonnegative(),
   findings: z.array(NormalizedFinding),
   /** Components the report lists (SBOMs), for the inventory; SCA findings' packages are added to them. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageArtifact, pathArtifact } from "#shared/domain/artifact";
 import { type Component as InventoryComponent, MAX_COMPONENTS } from "#shared/domain/component";
 import type { Category, Cvss, NormalizedFinding, Severity, VexState } from "#shared/domain/finding";
 import { type PurlParts, parsePurl } from "#shared/domain/purl";
@@ -220,6 +221,14 @@ function imageOf(subject: Component | undefined): string | undefined {
   return `${subject.name}${v.startsWith("sha256:") ? "@" : ":"}${v}`;
 }
 
+/** What the BOM describes: an image by repository, a package by version-less purl, else its name or path. */
+function artifactOf(subject: Component | undefined): string | undefined {
+  if (!subject) return undefined;
+  if (subject.type === "container") return imageArtifact(subject.name);
+  if (subject.purl) return subject.purl.replace(/[?#].*$/, "").replace(/@[^/@]*$/, "");
+  return pathArtifact(subject.group ? `${subject.group}/${subject.name}` : subject.name);
+}
+
 interface Affected {
   ref: string;
   component?: Component;
@@ -381,7 +390,8 @@ function mapBom(value: unknown, format: string): ParsedReport {
     const where = `vulnerabilities[${i}]`;
     findings.push(...toFindings(parseShape(Vulnerability, raw, format, where), where, ctx));
   });
-  return { tool, findings, components: componentsOf(bom) };
+  const artifact = artifactOf(subject);
+  return { tool, findings, components: componentsOf(bom), ...(artifact ? { artifact } : {}) };
 }
 
 // --- XML: read into the JSON BOM's shape ----------------------------------------------------------

@@ -14,6 +14,11 @@ export interface ParseContext {
 export interface ParsedReport {
   tool: { name: string; version?: string };
   findings: NormalizedFinding[];
+  /**
+   * The scanned artifact the report's header names (image, lock file, site), made stable across
+   * rescans with shared/domain/artifact.ts; part of the scope. Left out when the report names none.
+   */
+  artifact?: string;
   /** The components an SBOM lists (the inventory); formats without a component list leave it out. */
   components?: Component[];
 }

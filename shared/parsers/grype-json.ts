@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageArtifact, pathArtifact } from "#shared/domain/artifact";
 import type { Category, NormalizedFinding, Severity, VexState } from "#shared/domain/finding";
 import { parsePurl } from "#shared/domain/purl";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
@@ -215,7 +216,14 @@ function parse(doc: ReportDocument): ParsedReport {
   (report.ignoredMatches ?? []).forEach((raw, i) => {
     findings.push(makeFinding(ignoredDraft(parseShape(Match, raw, FORMAT, `ignoredMatches[${i}]`), source)));
   });
-  return { tool: source.tool, findings };
+  const artifact = source.image ? imageArtifact(source.image) : pathArtifact(targetPath(report));
+  return { tool: source.tool, findings, ...(artifact ? { artifact } : {}) };
+}
+
+/** A directory or file source's path (an SBOM source names the SBOM file). */
+function targetPath(report: z.infer<typeof Document>): string | undefined {
+  const target = report.source?.target;
+  return typeof target === "string" ? target : target?.userInput;
 }
 
 export const grypeJson: ReportFormat = {

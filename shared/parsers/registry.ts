@@ -218,6 +218,7 @@ export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: str
     return {
       format: format.id,
       tool: parsed.tool,
+      ...(parsed.artifact ? { artifact: parsed.artifact } : {}),
       count: parsed.findings.length,
       findings: parsed.findings,
       ...(parsed.components?.length ? { components: parsed.components } : {}),

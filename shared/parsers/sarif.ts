@@ -106,6 +106,7 @@ const Run = z.object({
   }),
   // lazily parsed on big logs (shared/parsers/lazy-json.ts): each result is parsed as it is visited
   results: JsonArray.nullish(),
+  automationDetails: z.object({ id: z.string().optional() }).optional(),
   originalUriBaseIds: z.record(z.string(), z.object({ uri: z.string().optional() })).optional(),
 });
 
@@ -259,7 +260,7 @@ function parseRun(
   runIndex: number,
   ctx: ParseContext,
   out: NormalizedFinding[],
-): { name: string; version?: string } {
+): { name: string; version?: string; category?: string } {
   const run = parseShape(Run, rawRun, "sarif", `runs[${runIndex}]`);
   const driver = run.tool.driver;
   const tool = { name: driver.name, version: driver.semanticVersion ?? driver.version };
@@ -365,7 +366,16 @@ function parseRun(
     }
     out.push(makeFinding(draft));
   });
-  return tool;
+  return { ...tool, category: analysisOf(run.automationDetails?.id) };
+}
+
+/**
+ * The analysis a run belongs to (GitHub's upload `category`): the automation id up to its last `/`.
+ * The part after it names this one run, and an id without `/` is all run instance (SARIF 3.17.3).
+ */
+function analysisOf(id: string | undefined): string | undefined {
+  const slash = id?.lastIndexOf("/") ?? -1;
+  return id && slash > 0 ? id.slice(0, slash) : undefined;
 }
 
 function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
@@ -374,8 +384,12 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
   const tools = log.runs.map((run, i) => parseRun(run, i, ctx, findings));
   const names = [...new Set(tools.map((t) => t.name))];
   const first = tools[0];
-  const tool = names.length === 1 && first ? first : { name: names.join("+") || "unknown" };
-  return { tool, findings };
+  const tool =
+    names.length === 1 && first
+      ? { name: first.name, ...(first.version ? { version: first.version } : {}) }
+      : { name: names.join("+") || "unknown" };
+  const categories = [...new Set(tools.flatMap((t) => (t.category ? [t.category] : [])))].sort();
+  return { tool, findings, ...(categories.length ? { artifact: categories.join(",") } : {}) };
 }
 
 export const sarif: ReportFormat = {

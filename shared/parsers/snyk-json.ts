@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageArtifact, pathArtifact } from "#shared/domain/artifact";
 import type { Category, NormalizedFinding, Severity } from "#shared/domain/finding";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
 import { cvssFrom } from "./cvss-vector.ts";
@@ -239,7 +240,7 @@ function parseProject(
   raw: unknown,
   where: string,
   out: NormalizedFinding[],
-): ParsedReport["tool"] | undefined {
+): Pick<ParsedReport, "tool" | "artifact"> | undefined {
   if (isRecord(raw) && "error" in raw && !("vulnerabilities" in raw)) return undefined;
   const project = parseShape(Project, raw, FORMAT, where || undefined);
   const prefix = where ? `${where}.` : "";
@@ -248,7 +249,7 @@ function parseProject(
   const manifest = project.displayTargetFile ?? project.targetFile ?? undefined;
   if (!container) {
     emitProject(project, prefix, { tool, category: "sca", manifest }, out);
-    return tool;
+    return { tool, artifact: pathArtifact(manifest) };
   }
   // `snyk container test <image>` puts the image in `path`; the project name is `docker-image|<name>`
   const image = project.path ?? project.projectName?.replace(/^docker-image\|/, "");
@@ -260,17 +261,23 @@ function parseProject(
     const appManifest = app.displayTargetFile ?? app.targetFile ?? undefined;
     emitProject(app, `${at}.`, { tool, category: "sca", image, manifest: appManifest, baseImage }, out);
   });
-  return tool;
+  return { tool, artifact: imageArtifact(image) };
 }
 
 function parse(doc: ReportDocument): ParsedReport {
   const value = doc.syntax === "json" ? doc.value : undefined;
   const findings: NormalizedFinding[] = [];
-  const tools = Array.isArray(value)
+  const projects = Array.isArray(value)
     ? value.map((p, i) => parseProject(p, `[${i}]`, findings))
     : [parseProject(value, "", findings)];
-  const names = [...new Set(tools.flatMap((t) => (t ? [t.name] : [])))];
-  return { tool: { name: names.length === 1 && names[0] ? names[0] : "Snyk" }, findings };
+  const names = [...new Set(projects.flatMap((p) => (p ? [p.tool.name] : [])))];
+  // one project names its manifest or image; `--all-projects` lists a set that a failing project changes
+  const artifact = Array.isArray(value) ? undefined : projects[0]?.artifact;
+  return {
+    tool: { name: names.length === 1 && names[0] ? names[0] : "Snyk" },
+    findings,
+    ...(artifact ? { artifact } : {}),
+  };
 }
 
 export const snykJson: ReportFormat = {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageArtifact, pathArtifact } from "#shared/domain/artifact";
 import type {
   Category,
   Cvss,
@@ -476,7 +477,8 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
     for (const f of parseResult(raw, `Results[${i}]`, { tool, image, salt: ctx.secretSalt }))
       findings.push(f);
   });
-  return { tool, findings };
+  const artifact = image ? imageArtifact(image) : pathArtifact(report.ArtifactName);
+  return { tool, findings, ...(artifact ? { artifact } : {}) };
 }
 
 export const trivyJson: ReportFormat = {
