@@ -56,7 +56,7 @@ export async function stageNormalizedScan(
     format: "sarif",
     tool,
     target,
-    scopeId: scopeIdOf(options.appId, tool.name, target, branch),
+    scopeId: scopeIdOf({ appId: options.appId, toolName: tool.name, format: "sarif", target, branch }),
     updatedAt: now,
   });
   return scanId;

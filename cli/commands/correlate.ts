@@ -7,7 +7,7 @@ import { planCorrelation } from "#shared/domain/correlate";
 import type { Severity } from "#shared/domain/finding";
 import type { IntelSnapshot } from "#shared/domain/intel";
 import { parseEpssCsv, parseEpssGzip, parseKevCatalog } from "#shared/domain/intel";
-import { scopeIdOf } from "#shared/domain/scan";
+import { reportKindOf, scopeIdOf } from "#shared/domain/scan";
 import { severityRank } from "#shared/domain/severity";
 import type { ProviderView, Score } from "#shared/domain/tracked-finding";
 import { directorySource } from "#shared/integrations/intel-feeds";
@@ -75,7 +75,15 @@ export async function correlateCommand(
     const { report } = readReport(file, options.format);
     observations += report.count;
     const at = new Date(now.getTime() + i).toISOString();
-    const scopeId = scopeIdOf(options.app, report.tool.name, basename(file), "main");
+    const key = {
+      appId: options.app,
+      toolName: report.tool.name,
+      format: report.format,
+      artifact: report.artifact,
+      target: basename(file),
+      branch: "main",
+    };
+    const scopeId = scopeIdOf(key);
     const plan = planCorrelation(
       state,
       {
@@ -83,6 +91,8 @@ export async function correlateCommand(
         scanId: `offline-${i}`,
         scopeId,
         tool: report.tool,
+        kind: reportKindOf(report.format),
+        ...(report.artifact ? { artifact: report.artifact } : {}),
         target: basename(file),
         branch: "main",
         tracked: true,

@@ -15,6 +15,9 @@ export const ScopeState = z.object({
   tool: z.string(),
   target: z.string(),
   branch: z.string(),
+  /** Report kind and artifact (shared/domain/scan.ts); absent on scopes written before they were part of it. */
+  kind: z.string().optional(),
+  artifact: z.string().optional(),
   lastScanId: z.string(),
   lastScanAt: z.string(),
   lastCommitTime: z.string().optional(),

@@ -27,9 +27,18 @@ export interface ScanInput {
   scanId: string;
   scopeId: string;
   tool: { name: string; version?: string };
+  /** Report kind (reportKindOf) and artifact: with tool and target, which scope a PR scan compares with. */
+  kind?: string;
+  artifact?: string;
   target: string;
   branch: string;
   tracked: boolean;
+  /**
+   * A legacy scope (keyed before scopes had a kind) this scan takes over when its own scope has no
+   * state yet: its manifest is this scan's previous state, its sources move to this scope, and it
+   * is dropped. The caller names it only when the legacy scope's last scan was of this kind.
+   */
+  adopt?: string;
   /** Commit or scan time given at upload; orders scans of one scope. */
   commitTime?: string;
   /** When the scan was processed (ISO); the time stamped on new sources and audit events. */
@@ -68,6 +77,8 @@ export interface FindingChange {
   firstSeenAt: string;
   /** For `merged`: the finding this one turned out to duplicate. */
   into?: string;
+  /** The adopted legacy scope whose source on the finding this change moves or closes. */
+  fromScope?: string;
 }
 
 export interface CorrelationPlan {
@@ -182,10 +193,10 @@ function sastIndex(state: AppState): Map<string, SastCandidate[]> {
 }
 
 /** Scopes (other than `except`) whose manifest lists each finding: who else still sees it. */
-function otherScopeCounts(state: AppState, except: string): Map<string, number> {
+function otherScopeCounts(state: AppState, except: ReadonlySet<string>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const [scopeId, scope] of Object.entries(state.scopes)) {
-    if (scopeId === except) continue;
+    if (except.has(scopeId)) continue;
     for (const id of Object.keys(scope.findings)) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
@@ -310,7 +321,10 @@ export function planCorrelation(
   scan: ScanInput,
   findings: readonly NormalizedFinding[],
 ): CorrelationPlan {
-  const scope = state.scopes[scan.scopeId];
+  const own = state.scopes[scan.scopeId];
+  const adopted = !own && scan.tracked && scan.adopt ? state.scopes[scan.adopt] : undefined;
+  const fromScope = adopted ? scan.adopt : undefined;
+  const scope = own ?? adopted;
   const { observed, next } = observe(state, scan, findings);
   const counts = emptyCounts(findings.length, observed.length);
 
@@ -319,10 +333,17 @@ export function planCorrelation(
   }
 
   if (!scan.tracked) {
-    // a pull-request scan: compare with the tracked baseline of the same tool and target
-    const baseline = Object.values(state.scopes)
-      .filter((s) => s.tool === scan.tool.name.toLowerCase() && s.target === scan.target)
-      .sort((a, b) => (a.lastScanAt < b.lastScanAt ? 1 : -1))[0];
+    // a pull-request scan: compare with the tracked baseline of the same tool, kind, artifact and
+    // target; scopes written before they had a kind match on tool and target only
+    const sameTool = Object.values(state.scopes).filter(
+      (s) => s.tool === scan.tool.name.toLowerCase() && s.target === scan.target,
+    );
+    const sameKind = sameTool.filter(
+      (s) => s.kind !== undefined && s.kind === scan.kind && (s.artifact ?? "") === (scan.artifact ?? ""),
+    );
+    const baseline = (sameKind.length ? sameKind : sameTool.filter((s) => s.kind === undefined)).sort(
+      (a, b) => (a.lastScanAt < b.lastScanAt ? 1 : -1),
+    )[0];
     const base = baseline?.findings ?? {};
     const newOnes = observed.filter((o) => !base[o.findingId]);
     const seen = new Set(observed.map((o) => o.findingId));
@@ -348,7 +369,7 @@ export function planCorrelation(
   }
 
   const previous = scope?.findings ?? {};
-  const others = otherScopeCounts(state, scan.scopeId);
+  const others = otherScopeCounts(state, new Set(fromScope ? [scan.scopeId, fromScope] : [scan.scopeId]));
   const changes: FindingChange[] = [];
   const manifest: Record<string, ManifestEntry> = {};
   const toolName = scan.tool.name.toLowerCase();
@@ -369,9 +390,24 @@ export function planCorrelation(
       changes.push({ kind: "joined", findingId: o.findingId, observed: o, firstSeenAt: known.fs });
       counts.updated++;
     } else if (before[0] !== o.contentHash) {
-      changes.push({ kind: "updated", findingId: o.findingId, observed: o, firstSeenAt: known.fs });
+      changes.push({
+        kind: "updated",
+        findingId: o.findingId,
+        observed: o,
+        firstSeenAt: known.fs,
+        fromScope,
+      });
       counts.updated++;
     } else {
+      // unchanged, but an adopted finding's source still has to move to this scope
+      if (fromScope)
+        changes.push({
+          kind: "joined",
+          findingId: o.findingId,
+          observed: o,
+          firstSeenAt: known.fs,
+          fromScope,
+        });
       counts.unchanged++;
     }
   }
@@ -381,18 +417,22 @@ export function planCorrelation(
     const known = next.findings[id];
     if (!known) continue;
     if ((others.get(id) ?? 0) > 0) {
-      changes.push({ kind: "source-closed", findingId: id, firstSeenAt: known.fs });
+      changes.push({ kind: "source-closed", findingId: id, firstSeenAt: known.fs, fromScope });
     } else if (known.st === "o") {
       next.findings[id] = { ...known, st: "r" };
-      changes.push({ kind: "resolved", findingId: id, firstSeenAt: known.fs });
+      changes.push({ kind: "resolved", findingId: id, firstSeenAt: known.fs, fromScope });
       counts.resolved++;
     }
   }
+  counts.scopeBefore = Object.keys(previous).length;
 
+  if (fromScope) delete next.scopes[fromScope];
   next.scopes[scan.scopeId] = {
     tool: toolName,
     target: scan.target,
     branch: scan.branch,
+    ...(scan.kind ? { kind: scan.kind } : {}),
+    ...(scan.artifact ? { artifact: scan.artifact } : {}),
     lastScanId: scan.scanId,
     lastScanAt: scan.at,
     lastCommitTime: scan.commitTime ?? scope?.lastCommitTime,

@@ -9,6 +9,8 @@ export const ScanCounts = z.object({
   updated: z.number().int().nonnegative(),
   resolved: z.number().int().nonnegative(),
   reopened: z.number().int().nonnegative(),
+  /** Findings the scope held before this scan (tracked scans that applied): what `resolved` is out of. */
+  scopeBefore: z.number().int().nonnegative().optional(),
 });
 export type ScanCounts = z.infer<typeof ScanCounts>;
 

@@ -29,6 +29,8 @@ export const Scan = z.object({
   commitTime: z.string().optional(),
   /** What was scanned (image, path, URL); part of the scope. */
   target: z.string().optional(),
+  /** The scanned artifact the report itself names (image repository, lock file, BOM subject); part of the scope. */
+  artifact: z.string().optional(),
   tracked: z.boolean(),
   /** Object key of the CODEOWNERS file sent with the scan, if any. */
   codeownersKey: z.string().optional(),
@@ -70,10 +72,53 @@ export function retryableAt(scan: Pick<Scan, "status" | "failure">, stage: ScanS
   return scan.status === "failed" && scan.failure?.retryable === true && scan.failure.stage === stage;
 }
 
+/** What a scope is made of: the report's kind and artifact keep two reports of one tool apart. */
+export interface ScopeKey {
+  appId: string;
+  toolName: string;
+  /** Format id as normalized (`trivy-json`, `cyclonedx-xml`, …). */
+  format: string;
+  /** The artifact the report names (NormalizedReport.artifact), if any. */
+  artifact?: string | undefined;
+  /** The upload's target (`--target`, else the repo, else `default`). */
+  target: string;
+  branch: string;
+}
+
 /**
- * Scope = (app, tool, target, tracked branch): a scan replaces its scope's previous state. The
- * id is a hash so that it fits keys; untracked branches map to their tracked baseline's scope.
+ * The kind of report a format is: its id without the serialization, so a tool's JSON and XML
+ * output of one scan (cyclonedx-json, cyclonedx-xml) are one kind and replace each other.
  */
-export function scopeIdOf(appId: string, toolName: string, target: string, branch: string): string {
+export function reportKindOf(format: string): string {
+  return format.replace(/-(json|xml|csv)$/, "");
+}
+
+/**
+ * Scope = (app, tool, report kind, artifact, target, tracked branch): a scan replaces its scope's
+ * previous state, and only that. A Trivy image report and a Trivy CycloneDX SBOM of one app are two
+ * scopes, as are two images. The id is a hash so that it fits keys; untracked branches map to
+ * their tracked baseline's scope.
+ */
+export function scopeIdOf(key: ScopeKey): string {
+  return shortHash(
+    [
+      "scope/2",
+      key.appId,
+      key.toolName.toLowerCase(),
+      key.target,
+      key.branch,
+      reportKindOf(key.format),
+      key.artifact ?? "",
+    ],
+    12,
+  );
+}
+
+/**
+ * The id scopes had before they included the report kind and artifact: (app, tool, target,
+ * branch). State written then is keyed by it; the first same-kind scan of the same app, tool,
+ * target and branch adopts it (shared/domain/correlate.ts).
+ */
+export function legacyScopeIdOf(appId: string, toolName: string, target: string, branch: string): string {
   return shortHash([appId, toolName.toLowerCase(), target, branch], 12);
 }

@@ -119,6 +119,8 @@ export interface ObservationUpdate {
   score?: Score;
   /** Reopen: move from resolved to open, once (the caller records the audit event). */
   reopen?: boolean;
+  /** A legacy scope the source moves from (its scope was adopted): its entry is removed. */
+  movedFrom?: string;
 }
 
 const PROVIDER_FIELDS = [
@@ -161,6 +163,10 @@ export async function updateFromObservation(db: TableRef, u: ObservationUpdate):
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
+  }
+  if (u.movedFrom && u.movedFrom !== u.source.scopeId) {
+    names["#from"] = u.movedFrom;
+    removes.push("sources.#from");
   }
   values[":hash"] = u.contentHash;
   values[":key"] = u.correlationKey;

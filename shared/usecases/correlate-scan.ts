@@ -1,5 +1,6 @@
 import type { EventPublisher } from "#shared/bus";
 import { mapConcurrent } from "#shared/concurrency";
+import type { AppState } from "#shared/domain/app-state";
 import {
   type FindingChange,
   mergedSeverity,
@@ -11,7 +12,7 @@ import { NormalizedReport } from "#shared/domain/finding";
 import type { IntelSnapshot } from "#shared/domain/intel";
 import type { Ownership } from "#shared/domain/ownership";
 import type { RiskPolicy } from "#shared/domain/risk-policy";
-import { retryableAt } from "#shared/domain/scan";
+import { legacyScopeIdOf, reportKindOf, retryableAt, type Scan } from "#shared/domain/scan";
 import type { ScanCounts } from "#shared/domain/scan-counts";
 import type { ProviderView, Score, Source, TrackedFinding } from "#shared/domain/tracked-finding";
 import { DETAIL_TYPES, type FindingsChangedDetail, type ScanProcessedDetail } from "#shared/events";
@@ -34,6 +35,7 @@ import {
   resolveFinding,
   updateFromObservation,
 } from "#shared/store/finding-store";
+import { replaceScopeInventory } from "#shared/store/inventory-store";
 import { recordPostureChanges } from "#shared/store/posture-aggregate-store";
 import { failScan, getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
@@ -152,6 +154,8 @@ export async function correlateScan(
     scanId: scan.scanId,
     scopeId: scan.scopeId,
     tool: scan.tool,
+    ...(scan.format ? { kind: reportKindOf(scan.format) } : {}),
+    ...(scan.artifact ? { artifact: scan.artifact } : {}),
     target: scan.target ?? "default",
     branch: scan.branch ?? "main",
     tracked: scan.tracked,
@@ -175,6 +179,8 @@ export async function correlateScan(
       now,
     );
   const loaded = await loadBaseState(deps.db, deps.bucket, scan.appId, scan.scanId);
+  const adopt = await legacyScopeToAdopt(deps.db, loaded.base, scan);
+  if (adopt) input.adopt = adopt;
   const plan = planCorrelation(loaded.base, input, report.findings);
 
   let writes = { puts: 0, updates: 0 };
@@ -200,6 +206,13 @@ export async function correlateScan(
       ownerOf,
       loaded.uncertain,
     );
+    // the adopted legacy scope's components: this scan's own scope recorded the inventory at normalize
+    if (adopt && !loaded.base.scopes[scan.scopeId])
+      await replaceScopeInventory(
+        deps.db,
+        { appId: scan.appId, scopeId: adopt, scanId: scan.scanId, at: input.at },
+        [],
+      );
     // after the writes (a sync must not read the findings before they change), before the commit
     // (a crash here replays the scan, which records the same markers again)
     await recordPostureChanges(
@@ -241,6 +254,29 @@ export async function correlateScan(
   });
   if (plan.lifecycle === "applied") await touchAppScan(deps.db, scan.appId, input.at);
   return { outcome: "processed", lifecycle, counts: plan.counts, writes };
+}
+
+/**
+ * The legacy scope (keyed before scopes had a report kind and artifact) that this scan takes over:
+ * the one of its app, tool, target and branch, when its own scope has no state yet and the legacy
+ * scope's last scan was of the same kind. Another kind leaves it for a scan of that kind, so a
+ * CycloneDX SBOM never resolves what a Trivy image report found. When that last scan's document is
+ * gone, its kind is unknown and the first scan adopts it, as it would have replaced it before.
+ */
+async function legacyScopeToAdopt(db: TableRef, base: AppState, scan: Scan): Promise<string | undefined> {
+  if (!scan.tracked || !scan.tool || !scan.scopeId || !scan.format || base.scopes[scan.scopeId])
+    return undefined;
+  const legacyId = legacyScopeIdOf(
+    scan.appId,
+    scan.tool.name,
+    scan.target ?? "default",
+    scan.branch ?? "main",
+  );
+  const legacy = base.scopes[legacyId];
+  if (!legacy || legacy.kind !== undefined || legacyId === scan.scopeId) return undefined;
+  const last = await getScan(db, legacy.lastScanId);
+  if (last?.format && reportKindOf(last.format) !== reportKindOf(scan.format)) return undefined;
+  return legacyId;
 }
 
 /**
@@ -372,6 +408,7 @@ async function applyChanges(
         const reopened = await updateFromObservation(deps.db, {
           ...observationUpdate(o, scan, ownerOf(o.view), scoreOf(o, change.firstSeenAt), next),
           ...(change.kind === "reopened" ? { reopen: true } : {}),
+          ...(change.fromScope ? { movedFrom: change.fromScope } : {}),
         });
         // `reopened` on another kind: new content on a finding a person had closed (false positive, mitigated)
         if (change.kind === "reopened" || reopened)
@@ -387,12 +424,18 @@ async function applyChanges(
         return;
       }
       case "source-closed":
-        await closeSource(deps.db, scan.appId, change.findingId, scan.scopeId, scan.at);
+        await closeSource(deps.db, scan.appId, change.findingId, change.fromScope ?? scan.scopeId, scan.at);
         return;
       case "resolved":
         audit(
           change.findingId,
-          await resolveFinding(deps.db, scan.appId, change.findingId, scan.scopeId, scan.at),
+          await resolveFinding(
+            deps.db,
+            scan.appId,
+            change.findingId,
+            change.fromScope ?? scan.scopeId,
+            scan.at,
+          ),
           {
             action: "resolved",
             from: "open",

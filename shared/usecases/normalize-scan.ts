@@ -123,7 +123,14 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
 
   const target = scan.target ?? scan.repo ?? "default";
   const branch = scan.tracked ? (scan.branch ?? "main") : (scan.branch ?? "unknown");
-  const scopeId = scopeIdOf(scan.appId, report.tool.name, target, branch);
+  const scopeId = scopeIdOf({
+    appId: scan.appId,
+    toolName: report.tool.name,
+    format: report.format,
+    artifact: report.artifact,
+    target,
+    branch,
+  });
   try {
     await putJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId), report);
   } catch (error) {
@@ -144,6 +151,7 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
     format: report.format,
     tool: report.tool,
     target,
+    ...(report.artifact ? { artifact: report.artifact } : {}),
     scopeId,
     rawBytes: bytes.byteLength,
     raw,

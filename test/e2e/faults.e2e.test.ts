@@ -84,7 +84,14 @@ function referenceOf(uploads: readonly Upload[]): Map<string, Map<string, string
       {
         appId: u.app,
         scanId: `ref-${i}`,
-        scopeId: scopeIdOf(u.app, report.tool.name, "default", "main"),
+        scopeId: scopeIdOf({
+          appId: u.app,
+          toolName: report.tool.name,
+          format: report.format,
+          artifact: report.artifact,
+          target: "default",
+          branch: "main",
+        }),
         tool: report.tool,
         target: "default",
         branch: "main",
