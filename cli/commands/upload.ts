@@ -73,6 +73,16 @@ function countsLine(scan: Scan): string | undefined {
     : undefined;
 }
 
+/**
+ * A scan that resolved more than half of what its scope held is more often a scan that saw less
+ * (a wrong path, a failed step, another kind of report) than a fix of half the app: say so.
+ */
+export function sweepWarning(scan: Pick<Scan, "counts" | "artifact">): string | undefined {
+  const c = scan.counts;
+  if (!c?.scopeBefore || c.resolved * 2 <= c.scopeBefore) return undefined;
+  return `  warning: this scan resolved ${c.resolved} of the ${c.scopeBefore} findings its scope held${scan.artifact ? ` (${scan.artifact})` : ""}; check that it scanned the same thing as the last one`;
+}
+
 function loadPolicy(file: string | undefined): ReturnType<typeof parsePolicy> | undefined {
   const path = file ?? "aspm-policy.yaml";
   let text: string;
@@ -189,6 +199,8 @@ export async function uploadCommand(io: CliIo, file: string, options: UploadComm
   if (scan.status === "failed") throw new CliError(failureLine(scan), 1);
   const counts = countsLine(scan);
   if (counts) io.out(counts);
+  const sweep = sweepWarning(scan);
+  if (sweep) io.out(sweep);
   io.out(`  done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   if (gate) reportGate(io, api, scan, policy);
 }
@@ -207,11 +219,13 @@ export async function statusCommand(
   io.out(`scan ${scan.scanId} of ${scan.appId} on ${scan.branch ?? "main"}: ${scan.status}`);
   if (scan.format)
     io.out(
-      `  report: ${scan.format} from ${scan.tool?.name ?? "?"}${scan.tool?.version ? ` ${scan.tool.version}` : ""}`,
+      `  report: ${scan.format} from ${scan.tool?.name ?? "?"}${scan.tool?.version ? ` ${scan.tool.version}` : ""}${scan.artifact ? ` of ${scan.artifact}` : ""}`,
     );
   if (scan.failure) io.out(`  reason: failed in ${scan.failure.stage}: ${scan.failure.reason}`);
   const counts = countsLine(scan);
   if (counts) io.out(counts);
+  const sweep = sweepWarning(scan);
+  if (sweep) io.out(sweep);
   const decision = decideGate(scan, options.policy);
   if (scan.gate && decision) {
     io.out(

@@ -222,6 +222,95 @@ describe("lifecycle in the plan", () => {
     expect(pr.gate).toMatchObject({ newFindings: 1, newBySeverity: { high: 1 }, fixedFindings: 1 });
   });
 
+  it("keeps two kinds of one tool apart: an SBOM scope never resolves the image scope's findings", () => {
+    const image = [1, 2, 3, 4].map((i) => scaFinding(`CVE-2024-${i}`, "openssl", { tool: "trivy" }));
+    const a = planCorrelation(
+      emptyAppState(APP),
+      scan("trivy", { scopeId: "trivy-image", kind: "trivy" }),
+      image,
+    );
+    const sbom = planCorrelation(
+      a.next,
+      scan("trivy", { scopeId: "trivy-sbom", kind: "cyclonedx" }),
+      image.slice(0, 1),
+    );
+    expect(sbom.counts).toMatchObject({ resolved: 0, updated: 1, scopeBefore: 0 });
+    expect(openIds(sbom.next)).toHaveLength(4);
+    // a pull request's SBOM compares with the SBOM baseline, not the newer image one
+    const again = planCorrelation(sbom.next, scan("trivy", { scopeId: "trivy-image", kind: "trivy" }), image);
+    const pr = planCorrelation(
+      again.next,
+      scan("trivy", { scopeId: "pr", kind: "cyclonedx", branch: "feature/x", tracked: false }),
+      image.slice(0, 1),
+    );
+    expect(pr.gate).toMatchObject({ newFindings: 0, fixedFindings: 0 });
+  });
+
+  it("counts what a scope held before, so a scan that resolves most of it stands out", () => {
+    const all = manySast(4);
+    const s1 = planCorrelation(emptyAppState(APP), scan("semgrep"), all);
+    expect(s1.counts.scopeBefore).toBe(0);
+    const s2 = planCorrelation(s1.next, scan("semgrep"), all.slice(0, 1));
+    expect(s2.counts).toMatchObject({ resolved: 3, unchanged: 1, scopeBefore: 4 });
+  });
+
+  it("a same-kind scan adopts a legacy scope once: moves seen sources, resolves the rest, drops it", () => {
+    const all = manySast(4);
+    // the state as scopes were keyed before they had a kind
+    const legacy = planCorrelation(emptyAppState(APP), scan("semgrep", { scopeId: "legacy" }), all);
+    expect(legacy.next.scopes.legacy?.kind).toBeUndefined();
+    const adopting = planCorrelation(
+      legacy.next,
+      scan("semgrep", { scopeId: "new", kind: "sarif", adopt: "legacy" }),
+      all.slice(0, 3),
+    );
+    expect(adopting.counts).toMatchObject({ new: 0, unchanged: 3, resolved: 1, scopeBefore: 4 });
+    expect(adopting.changes.map((c) => [c.kind, c.fromScope])).toEqual(
+      expect.arrayContaining([
+        ["joined", "legacy"],
+        ["resolved", "legacy"],
+      ]),
+    );
+    expect(adopting.changes.filter((c) => c.kind === "joined")).toHaveLength(3);
+    expect(Object.keys(adopting.next.scopes)).toEqual(["new"]);
+    expect(adopting.next.scopes.new).toMatchObject({ kind: "sarif" });
+    expect(openIds(adopting.next)).toHaveLength(3);
+    // once adopted, the next scan is an ordinary rescan of its own scope
+    const next = planCorrelation(
+      adopting.next,
+      scan("semgrep", { scopeId: "new", kind: "sarif", adopt: "legacy" }),
+      all.slice(0, 3),
+    );
+    expect(next.changes).toEqual([]);
+  });
+
+  it("a legacy scope shared with another tool's scope closes only its own source on adoption", () => {
+    const trivy = [scaFinding("CVE-2024-9", "pkg", { tool: "trivy" })];
+    const a = planCorrelation(emptyAppState(APP), scan("trivy", { scopeId: "legacy" }), trivy);
+    const b = planCorrelation(a.next, scan("grype", { scopeId: "grype" }), [
+      scaFinding("CVE-2024-9", "pkg", { tool: "grype" }),
+    ]);
+    const c = planCorrelation(b.next, scan("trivy", { scopeId: "new", kind: "trivy", adopt: "legacy" }), []);
+    expect(c.changes.map((x) => [x.kind, x.fromScope])).toEqual([["source-closed", "legacy"]]);
+    expect(openIds(c.next)).toHaveLength(1);
+  });
+
+  it("a stale scan does not adopt a legacy scope", () => {
+    const all = manySast(2);
+    const legacy = planCorrelation(
+      emptyAppState(APP),
+      scan("semgrep", { scopeId: "legacy", commitTime: "2026-12-10T00:00:00.000Z" }),
+      all,
+    );
+    const stale = planCorrelation(
+      legacy.next,
+      scan("semgrep", { scopeId: "new", adopt: "legacy", commitTime: "2026-12-01T00:00:00.000Z" }),
+      [],
+    );
+    expect(stale.lifecycle).toBe("stale");
+    expect(stale.next.scopes.legacy).toBeDefined();
+  });
+
   it("links SAST results of two tools within the line window only", () => {
     const semgrep = [sastFinding(1, { tool: "semgrep", file: "a.js", line: 20, cwe: "CWE-89" })];
     const near = [{ ...sastFinding(2, { tool: "codeql", file: "a.js", line: 23, cwe: "CWE-943" }) }];
