@@ -17,6 +17,10 @@ export interface StageOptions {
   createdAt?: string;
   /** A fixed scan id (runs that must match item for item); a fresh sortable id otherwise. */
   scanId?: string;
+  /** The report's format id; `sarif` by default. */
+  format?: string;
+  /** A scope id other than today's for this scan (a test staging state written under legacy ids). */
+  scopeId?: string;
 }
 
 /**
@@ -36,6 +40,7 @@ export async function stageNormalizedScan(
   const branch = options.branch ?? "main";
   const tracked = options.tracked ?? branch === "main";
   const target = options.target ?? "repo";
+  const format = options.format ?? "sarif";
   const scan: Scan = {
     scanId,
     appId: options.appId,
@@ -49,14 +54,14 @@ export async function stageNormalizedScan(
   };
   await ensureApp(db, options.appId, now);
   await putNewScan(db, scan);
-  const report: NormalizedReport = { format: "sarif", tool, count: findings.length, findings };
+  const report: NormalizedReport = { format, tool, count: findings.length, findings };
   await putJsonGz(bucket, objectKeys.normalized(options.appId, scanId), report);
   await transitionScan(db, scanId, ["pending"], {
     status: "normalized",
-    format: "sarif",
+    format,
     tool,
     target,
-    scopeId: scopeIdOf({ appId: options.appId, toolName: tool.name, format: "sarif", target, branch }),
+    scopeId: options.scopeId ?? scopeIdOf({ appId: options.appId, toolName: tool.name, format, target, branch }),
     updatedAt: now,
   });
   return scanId;

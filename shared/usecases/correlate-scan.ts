@@ -259,7 +259,7 @@ export async function correlateScan(
 /**
  * The legacy scope (keyed before scopes had a report kind and artifact) that this scan takes over:
  * the one of its app, tool, target and branch, when its own scope has no state yet and the legacy
- * scope's last scan was of the same kind. Another kind leaves it for a scan of that kind, so a
+ * scope's last scan was of the same kind (its document says; legacy state does not record it). Another kind leaves it for a scan of that kind, so a
  * CycloneDX SBOM never resolves what a Trivy image report found. When that last scan's document is
  * gone, its kind is unknown and the first scan adopts it, as it would have replaced it before.
  */
@@ -273,10 +273,10 @@ async function legacyScopeToAdopt(db: TableRef, base: AppState, scan: Scan): Pro
     scan.branch ?? "main",
   );
   const legacy = base.scopes[legacyId];
-  if (!legacy || legacy.kind !== undefined || legacyId === scan.scopeId) return undefined;
-  const last = await getScan(db, legacy.lastScanId);
-  if (last?.format && reportKindOf(last.format) !== reportKindOf(scan.format)) return undefined;
-  return legacyId;
+  if (!legacy || legacyId === scan.scopeId) return undefined;
+  const format = legacy.kind ? undefined : (await getScan(db, legacy.lastScanId))?.format;
+  const kind = legacy.kind ?? (format ? reportKindOf(format) : undefined);
+  return kind === undefined || kind === reportKindOf(scan.format) ? legacyId : undefined;
 }
 
 /**
