@@ -61,7 +61,8 @@ export async function stageNormalizedScan(
     format,
     tool,
     target,
-    scopeId: options.scopeId ?? scopeIdOf({ appId: options.appId, toolName: tool.name, format, target, branch }),
+    scopeId:
+      options.scopeId ?? scopeIdOf({ appId: options.appId, toolName: tool.name, format, target, branch }),
     updatedAt: now,
   });
   return scanId;
