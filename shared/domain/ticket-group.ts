@@ -113,9 +113,16 @@ export function ruleShortName(f: Pick<TrackedFinding, "rule" | "title">): string
   const name = f.rule.name;
   if (name && isShortName(name)) return trimEnd(name.trim());
   const fromId = nameFromId(f.rule.id);
-  if (fromId.length <= SHORT_NAME_MAX && (name || /[-_./]/.test(f.rule.id) || !isShortName(f.title)))
+  // a code (`40012`, `CKV_AWS_20`) says less than a short title; a word-like id says more than a sentence
+  const isCode = /^[A-Z0-9_-]*\d[A-Z0-9_-]*$/.test(fromId);
+  if (
+    !isCode &&
+    fromId.length <= SHORT_NAME_MAX &&
+    (name || /[-_./]/.test(f.rule.id) || !isShortName(f.title))
+  )
     return fromId;
   if (isShortName(f.title)) return trimEnd(f.title.trim());
+  if (!f.title.trim()) return fromId;
   const clipped = trimEnd(f.title.slice(0, SHORT_NAME_MAX - 1).replace(/\s+\S*$/, ""));
   return `${clipped}…`;
 }
@@ -137,14 +144,22 @@ function placesOf(members: readonly TrackedFinding[]): string {
     : first;
 }
 
+/** A URL as a ticket shows it: host and path, without the query (its values vary per request). */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return normalizeEndpoint(url);
+  }
+}
+
 /** The distinct endpoints of DAST findings (method and normalized URL), sorted. */
 export function endpointsOf(members: readonly TrackedFinding[]): string[] {
   const out = new Set<string>();
   for (const m of members)
     if (m.location.url)
-      out.add(
-        `${m.location.method ? `${m.location.method.toUpperCase()} ` : ""}${normalizeEndpoint(m.location.url)}`,
-      );
+      out.add(`${m.location.method ? `${m.location.method.toUpperCase()} ` : ""}${shownUrl(m.location.url)}`);
   return [...out].sort();
 }
 
@@ -250,7 +265,8 @@ export function groupFindings(
         action += ` (${unfixable} finding${unfixable === 1 ? " has" : "s have"} no fix yet)`;
       // the group is the package: a new target version updates the same ticket instead of orphaning it
     } else if (bucket.kind === "secret") {
-      title = `Rotate and remove the ${ruleShortName(first)} secret in ${placesOf(shown)}`;
+      // (TruffleHog's titles are `AWS secret`: the word is not said twice)
+      title = `Rotate and remove the ${ruleShortName(first).replace(/\s+secret$/i, "")} secret in ${placesOf(shown)}`;
       action = `Revoke the secret (${first.secret?.preview ?? "redacted"}), then remove it from ${first.location.file ?? "the code"} and its history`;
     } else if (bucket.kind === "endpoint") {
       const endpoints = endpointsOf(shown);
