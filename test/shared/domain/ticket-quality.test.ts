@@ -145,7 +145,7 @@ describe("ticket titles name the rule, never the scanner's message", () => {
         message:
           "Detected a sequelize statement that is tainted by user-input. This could lead to SQL injection if the variable is user-controlled and is not properly sanitized. In order to prevent SQL injection, it is recommended to use parameterized queries or prepared statements.",
         severity: "ERROR",
-        lines: "models.sequelize.query(`SELECT * FROM Products WHERE ${criteria}`)",
+        lines: 'models.sequelize.query("SELECT * FROM Products WHERE " + criteria)',
         metadata: { cwe: ["CWE-89: SQL Injection"] },
       },
     });
