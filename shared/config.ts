@@ -25,6 +25,8 @@ export const ENV = {
   jiraDoneTransition: "ASPM_JIRA_DONE_TRANSITION",
   jiraReopenTransition: "ASPM_JIRA_REOPEN_TRANSITION",
   jiraFixResolution: "ASPM_JIRA_FIX_RESOLUTION",
+  /** The ticket policy's minimum severity (shared/domain/ticket-policy.ts); default medium. */
+  ticketMinSeverity: "ASPM_TICKET_MIN_SEVERITY",
   /** The Slack incoming-webhook URL (the URL is the credential). */
   slackSecretArn: "ASPM_SLACK_SECRET_ARN",
   emailFrom: "ASPM_EMAIL_FROM",

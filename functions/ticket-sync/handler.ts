@@ -5,6 +5,7 @@ import { z } from "zod";
 import { documentClient } from "#shared/aws/dynamodb";
 import { s3 } from "#shared/aws/s3";
 import { optionalEnv, requireEnv } from "#shared/config";
+import { ticketPolicyFrom } from "#shared/domain/ticket-policy";
 import { ticketTrackerFromEnv } from "#shared/integrations/channels";
 import { secretsManagerSource } from "#shared/integrations/secrets";
 import { TrackerAuthError } from "#shared/integrations/ticket-tracker";
@@ -23,6 +24,8 @@ function defaultDeps(): TicketSyncDeps {
     tracker: ticketTrackerFromEnv(secretsManagerSource()),
     // routes come from the catalog's routing rules; tickets no rule places go to this project
     defaultProject: project,
+    // an unknown word fails the cold start, not every run quietly
+    policy: ticketPolicyFrom(optionalEnv("ticketMinSeverity")),
   };
 }
 

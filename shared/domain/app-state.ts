@@ -7,8 +7,14 @@ import { z } from "zod";
  * app (FIFO group = app) owns it; the table's STATE item points at the committed version.
  */
 
-/** [content hash, severity rank 0..4] */
-export const ManifestEntry = z.tuple([z.string(), z.number().int().min(0).max(4)]);
+/**
+ * [content hash, severity rank 0..4, observations]: the third only when the scan reported the
+ * finding more than once (duplicates within one tool), so older states read as 1.
+ */
+export const ManifestEntry = z.tuple(
+  [z.string(), z.number().int().min(0).max(4)],
+  z.number().int().positive(),
+);
 export type ManifestEntry = z.infer<typeof ManifestEntry>;
 
 export const ScopeState = z.object({

@@ -57,6 +57,8 @@ export interface Observed {
   severityRank: number;
   nativeId?: string;
   ruleId: string;
+  /** How many of the scan's results were merged into this finding (a tool repeating itself counts). */
+  observations: number;
 }
 
 export type ChangeKind =
@@ -266,6 +268,8 @@ export function observe(
     const rank = severityRank(f.severity);
     const contentHash = contentHashOf(view);
     const existing = byId.get(id);
+    const observations = (existing?.observations ?? 0) + 1;
+    if (existing) existing.observations = observations;
     // the worst observation represents the finding; ties break on content so input order never matters
     if (
       !existing ||
@@ -281,6 +285,7 @@ export function observe(
         severityRank: rank,
         nativeId: f.toolId,
         ruleId: f.rule.id,
+        observations,
       });
     }
   }
@@ -375,7 +380,8 @@ export function planCorrelation(
   const toolName = scan.tool.name.toLowerCase();
 
   for (const o of observed) {
-    manifest[o.findingId] = [o.contentHash, o.severityRank];
+    manifest[o.findingId] =
+      o.observations > 1 ? [o.contentHash, o.severityRank, o.observations] : [o.contentHash, o.severityRank];
     const known = next.findings[o.findingId];
     const before = previous[o.findingId];
     if (!known) {
@@ -389,7 +395,8 @@ export function planCorrelation(
     } else if (!before) {
       changes.push({ kind: "joined", findingId: o.findingId, observed: o, firstSeenAt: known.fs });
       counts.updated++;
-    } else if (before[0] !== o.contentHash) {
+    } else if (before[0] !== o.contentHash || (before[2] ?? 1) !== o.observations) {
+      // (a new count of repeats changes no content, but the source's count the funnel sums)
       changes.push({
         kind: "updated",
         findingId: o.findingId,

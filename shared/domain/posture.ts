@@ -46,7 +46,10 @@ export const PostureSnapshot = z.object({
   staleApps: z.number().int().nonnegative(),
   exceptionsActive: z.number().int().nonnegative(),
   exceptionsExpiring: z.number().int().nonnegative(),
-  /** Noise funnel: open (finding, scanner) observations → unique open findings → actionable. */
+  /**
+   * Noise funnel: open observations (every result of each scanner's last scan, a tool repeating
+   * itself included) → unique open findings → actionable.
+   */
   funnel: z.object({
     raw: z.number().int().nonnegative(),
     unique: z.number().int().nonnegative(),
@@ -120,7 +123,14 @@ export function factsOf(f: TrackedFinding): FindingFacts {
     a: actionable,
     r: f.score?.risk ?? 0,
     fs: f.firstSeenAt.slice(0, 10),
-    raw: open ? Math.max(1, Object.values(f.sources).filter((s) => s.open).length) : 0,
+    raw: open
+      ? Math.max(
+          1,
+          Object.values(f.sources)
+            .filter((s) => s.open)
+            .reduce((n, s) => n + (s.observations ?? 1), 0),
+        )
+      : 0,
     rc: f.reopenCount,
   };
   if (actionable && f.score?.dueAt) facts.d = f.score.dueAt.slice(0, 10);

@@ -12,8 +12,16 @@ import { compareVersions, highestVersion, lowestVersion } from "./version.ts";
  * SCA: (app, package), whose action is the smallest version that fixes every member — "upgrade X to Y
  * closes N" (the version is the action, not the identity: a new advisory moves the target of the
  * same ticket);
- * SAST/IaC: (app, rule, file); secrets: one per secret; DAST: (app, rule, endpoint family).
+ * SAST/IaC: (app, rule, file); secrets: one per secret; DAST: (app, rule), listing its endpoints
+ * (one ticket per rule: the fix is usually one header, filter or setting, not one per URL).
+ * Titles name the rule by its short name (`ruleShortName`), never a scanner's whole message.
  */
+
+/**
+ * Bumped when group keys change (2: DAST groups per rule instead of per rule and endpoint family):
+ * ticket sync then regroups every app once, closing the tickets of groups that no longer exist.
+ */
+export const GROUPING_VERSION = 2;
 
 export interface TicketGroup {
   groupId: string;
@@ -51,6 +59,110 @@ function groupOwner(members: readonly TrackedFinding[]): string {
   );
 }
 
+/** Rule names longer than this are sentences (a scanner's message), not names. */
+const SHORT_NAME_MAX = 80;
+/** Words kept in capitals when a rule id is turned into a name (`aws-access-token` → `AWS access token`). */
+const ACRONYMS = new Set(
+  "api aws gcp jwt ssh pgp pem rsa dsa ec npm pypi url uri sql xss csrf ssrf xxe ldap jdbc oauth id ip tls ssl http https cors csp hsts dns s3 iam kms ec2 rds github gitlab".split(
+    " ",
+  ),
+);
+const GITHUB_LIKE: Record<string, string> = { github: "GitHub", gitlab: "GitLab", oauth: "OAuth" };
+
+/** Trailing sentence punctuation and spaces: `…user-input.` → `…user-input`. */
+function trimEnd(text: string): string {
+  return text.replace(/[\s.,;:!?…]+$/u, "");
+}
+
+function isShortName(text: string | undefined): boolean {
+  if (!text) return false;
+  const t = trimEnd(text.trim());
+  return t.length > 0 && t.length <= SHORT_NAME_MAX && !/[.!?;,]\s/.test(t) && t.split(/\s+/).length <= 10;
+}
+
+/** `generic-api-key` → `Generic API key`; `a.b.express-xss` → `Express XSS`; `CKV_AWS_20` stays. */
+function nameFromId(id: string): string {
+  const last =
+    id
+      .split(/[./\\]/)
+      .filter(Boolean)
+      .pop() ?? id;
+  // an id that is all capitals and digits is a code (CKV_AWS_20, B105): keep it as it is
+  if (/^[A-Z0-9_-]+$/.test(last) && /\d/.test(last)) return last;
+  const words = last.split(/[-_\s]+/).filter(Boolean);
+  if (!words.length) return id;
+  return words
+    .map((w, i) => {
+      const lower = w.toLowerCase();
+      if (GITHUB_LIKE[lower]) return GITHUB_LIKE[lower];
+      if (ACRONYMS.has(lower)) return lower.toUpperCase();
+      // a word that already mixes cases is a name (TruffleHog's `Github`, `AWS`): keep it
+      if (w !== lower) return w;
+      return i === 0 ? lower[0]?.toUpperCase() + lower.slice(1) : lower;
+    })
+    .join(" ");
+}
+
+/**
+ * The name a ticket title gives a rule, at most 80 characters: the rule's own name when it is a
+ * name, else one made from its id (the last segment of a dotted Semgrep id), else the finding's
+ * title when that is short. Never a scanner's whole message (gitleaks' `Description` is a sentence),
+ * and never with trailing punctuation.
+ */
+export function ruleShortName(f: Pick<TrackedFinding, "rule" | "title">): string {
+  const name = f.rule.name;
+  if (name && isShortName(name)) return trimEnd(name.trim());
+  const fromId = nameFromId(f.rule.id);
+  // a code (`40012`, `CKV_AWS_20`) says less than a short title; a word-like id says more than a sentence
+  const isCode = /^[A-Z0-9_-]*\d[A-Z0-9_-]*$/.test(fromId);
+  if (
+    !isCode &&
+    fromId.length <= SHORT_NAME_MAX &&
+    (name || /[-_./]/.test(f.rule.id) || !isShortName(f.title))
+  )
+    return fromId;
+  if (isShortName(f.title)) return trimEnd(f.title.trim());
+  if (!f.title.trim()) return fromId;
+  const clipped = trimEnd(f.title.slice(0, SHORT_NAME_MAX - 1).replace(/\s+\S*$/, ""));
+  return `${clipped}…`;
+}
+
+/** Where a group's code findings are: `a.env:12`, or `a.env:12 and 2 other places`. */
+function placesOf(members: readonly TrackedFinding[]): string {
+  const places = [
+    ...new Set(
+      members.map((m) =>
+        m.location.file
+          ? `${m.location.file}${m.location.startLine ? `:${m.location.startLine}` : ""}`
+          : (m.location.resource ?? m.location.image ?? "the repository"),
+      ),
+    ),
+  ];
+  const first = places[0] ?? "the repository";
+  return places.length > 1
+    ? `${first} and ${places.length - 1} other place${places.length === 2 ? "" : "s"}`
+    : first;
+}
+
+/** A URL as a ticket shows it: host and path, without the query (its values vary per request). */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return normalizeEndpoint(url);
+  }
+}
+
+/** The distinct endpoints of DAST findings (method and normalized URL), sorted. */
+export function endpointsOf(members: readonly TrackedFinding[]): string[] {
+  const out = new Set<string>();
+  for (const m of members)
+    if (m.location.url)
+      out.add(`${m.location.method ? `${m.location.method.toUpperCase()} ` : ""}${shownUrl(m.location.url)}`);
+  return [...out].sort();
+}
+
 const PRIORITY_ORDER: Priority[] = ["P1", "P2", "P3", "P4"];
 
 function groupKeyOf(f: TrackedFinding): { key: string; kind: TicketGroup["kind"] } {
@@ -63,12 +175,8 @@ function groupKeyOf(f: TrackedFinding): { key: string; kind: TicketGroup["kind"]
     }
     case "secret":
       return { key: `secret|${f.secret?.hash ?? f.findingId}`, kind: "secret" };
-    case "dast": {
-      const endpoint = f.location.url
-        ? normalizeEndpoint(f.location.url).split("/").slice(0, 3).join("/")
-        : "";
-      return { key: `dast|${f.rule.id}|${endpoint}`, kind: "endpoint" };
-    }
+    case "dast":
+      return { key: `dast|${f.rule.id}`, kind: "endpoint" };
     case "iac":
       return { key: `iac|${f.rule.id}|${f.location.file ?? f.location.resource ?? ""}`, kind: "config" };
     case "sast":
@@ -157,13 +265,16 @@ export function groupFindings(
         action += ` (${unfixable} finding${unfixable === 1 ? " has" : "s have"} no fix yet)`;
       // the group is the package: a new target version updates the same ticket instead of orphaning it
     } else if (bucket.kind === "secret") {
-      title = `Rotate and remove the ${first.rule.name ?? first.rule.id} secret in ${first.location.file ?? "the repository"}`;
+      // (TruffleHog's titles are `AWS secret`: the word is not said twice)
+      title = `Rotate and remove the ${ruleShortName(first).replace(/\s+secret$/i, "")} secret in ${placesOf(shown)}`;
       action = `Revoke the secret (${first.secret?.preview ?? "redacted"}), then remove it from ${first.location.file ?? "the code"} and its history`;
     } else if (bucket.kind === "endpoint") {
-      title = `${first.title} on ${first.location.url ? normalizeEndpoint(first.location.url) : "the application"}`;
-      action = `Fix ${first.rule.name ?? first.rule.id} on ${shown.length} endpoint${shown.length === 1 ? "" : "s"}`;
+      const endpoints = endpointsOf(shown);
+      const only = endpoints.length === 1 ? endpoints[0] : undefined;
+      title = `${ruleShortName(first)} on ${only ?? `${endpoints.length || shown.length} endpoints`}`;
+      action = `Fix ${ruleShortName(first)} on ${only ?? `${endpoints.length || shown.length} endpoints: ${endpoints.slice(0, 5).join(", ")}${endpoints.length > 5 ? ", …" : ""}`}`;
     } else {
-      title = `${first.rule.name ?? first.title} in ${first.location.file ?? first.location.resource ?? "the code"}`;
+      title = `${ruleShortName(first)} in ${first.location.file ?? first.location.resource ?? "the code"}`;
       action = `Fix ${shown.length} occurrence${shown.length === 1 ? "" : "s"} of ${first.rule.id} in ${first.location.file ?? first.location.resource ?? "the code"}`;
     }
     const severity = shown.reduce<Severity>(

@@ -22,6 +22,8 @@ export const Source = z.object({
   lastScanId: z.string(),
   open: z.boolean(),
   closedAt: z.string().optional(),
+  /** Results of its last scan merged into the finding, when more than one (absent: one). */
+  observations: z.number().int().positive().optional(),
 });
 export type Source = z.infer<typeof Source>;
 

@@ -120,6 +120,18 @@ export function fitToLimit(
   return build(lo);
 }
 
+/**
+ * A finding's vulnerability ids, CVEs first (the ids people search for), then the tool's own
+ * (SNYK-…, GHSA-…), without repeats.
+ */
+export function vulnerabilityIds(m: Pick<TrackedFinding, "cve" | "vulnerability">): string[] {
+  const all = [...new Set([m.cve, m.vulnerability?.id, ...(m.vulnerability?.aliases ?? [])])].filter(
+    (id): id is string => !!id,
+  );
+  const isCve = (id: string) => /^CVE-\d{4}-\d+$/i.test(id);
+  return [...all.filter(isCve), ...all.filter((id) => !isCve(id))];
+}
+
 /** At most this many findings are listed; the rest are counted. */
 const LISTED_MAX = 50;
 
@@ -132,14 +144,21 @@ export function ticketIssue(
   const open = members.filter((m) => isActionable(m));
   const top = [...open].sort((a, b) => (b.score?.risk ?? 0) - (a.score?.risk ?? 0))[0];
   const factors = top?.score?.factors ?? [];
-  const item = (m: TrackedFinding): Array<string | AdfNode> => [
-    adf.code(clip(m.vulnerability?.id ?? m.rule.id, 200)),
-    ` ${clip(m.title)}`,
-    m.location.file
-      ? ` — ${clip(m.location.file)}${m.location.startLine ? `:${m.location.startLine}` : ""}`
-      : "",
-    m.package ? ` — ${clip(m.package.name, 200)}@${clip(m.package.version ?? "?", 100)}` : "",
-  ];
+  const item = (m: TrackedFinding): Array<string | AdfNode> => {
+    const [id = m.rule.id, ...others] = vulnerabilityIds(m);
+    return [
+      adf.code(clip(id, 200)),
+      others.length ? ` (${clip(others.join(", "), 200)})` : "",
+      ` ${clip(m.title)}`,
+      m.location.url
+        ? ` — ${clip(`${m.location.method ? `${m.location.method.toUpperCase()} ` : ""}${m.location.url}${m.location.parameter ? ` (${m.location.parameter})` : ""}`)}`
+        : "",
+      m.location.file
+        ? ` — ${clip(m.location.file)}${m.location.startLine ? `:${m.location.startLine}` : ""}`
+        : "",
+      m.package ? ` — ${clip(m.package.name, 200)}@${clip(m.package.version ?? "?", 100)}` : "",
+    ];
+  };
   const build = (listed: number) =>
     adf.doc(
       adf.paragraph(adf.strong("Action: "), clip(group.action, 2000)),

@@ -143,6 +143,22 @@ function introducers(
   return sorted;
 }
 
+/** `fixAvailable` names a version of this very package (not of a parent to upgrade): that is its fix. */
+function ownFix(key: string, fix: Vulnerability["fixAvailable"]): string[] {
+  return typeof fix === "object" && fix.name === key ? [fix.version] : [];
+}
+
+/** The lower bounds of a patched range (`>=4.17.21`, `>=2.1.3 <3.0.0 || >=3.0.2`): each branch's fix. */
+export function patchedLowerBounds(range: string | undefined): string[] {
+  if (!range) return [];
+  const out: string[] = [];
+  for (const branch of range.split("||")) {
+    const match = /(?:^|\s)>=\s*v?(\d[^\s<>=|]*)/.exec(branch.trim());
+    if (match?.[1]) out.push(match[1]);
+  }
+  return out;
+}
+
 function remediationOf(fix: Vulnerability["fixAvailable"]): string | undefined {
   if (fix === undefined || typeof fix === "boolean") return fix ? "npm audit fix" : undefined;
   return `Upgrade ${fix.name} to ${fix.version}${fix.isSemVerMajor ? " (semver-major: npm audit fix --force)" : ""}`;
@@ -187,7 +203,7 @@ function parseV2(value: unknown): NormalizedFinding[] {
           purl: buildPurl("npm", key),
           ecosystem: "npm",
           name: key,
-          fixedVersions: [],
+          fixedVersions: ownFix(key, vuln.fixAvailable),
           direct: vuln.isDirect,
         },
         toolId: via.source !== undefined || via.id !== undefined ? String(via.source ?? via.id) : undefined,
@@ -235,7 +251,7 @@ function legacyDrafts(a: LegacyAdvisory, where: string): FindingDraft[] {
         ecosystem: "npm",
         name: a.module_name,
         version: install.version,
-        fixedVersions: [],
+        fixedVersions: patchedLowerBounds(a.patched_versions),
         direct: paths.length ? paths.some((p) => !p.includes(">")) : undefined,
         scope: install.dev === undefined ? undefined : install.dev ? "dev" : "runtime",
       },

@@ -107,6 +107,8 @@ interface Group {
   paths: number;
   direct?: boolean;
   upgrades: Set<string>;
+  /** The vulnerable package's own version at the end of each path's upgrade. */
+  fixes: Set<string>;
   reachability?: Reachability;
 }
 
@@ -140,6 +142,21 @@ function upgradeOf(v: Vulnerability): string | undefined {
   return undefined;
 }
 
+/**
+ * The version the upgrade path brings the vulnerable package itself to: its last hop names it
+ * (`commons-fileupload:commons-fileupload@1.3.2`). Reports without `fixedIn` (older CLIs, sbt and
+ * maven) give the fix only this way.
+ */
+function pathFixOf(v: Vulnerability, name: string): string | undefined {
+  if (!v.isUpgradable || !v.upgradePath?.length) return undefined;
+  const last = v.upgradePath[v.upgradePath.length - 1];
+  if (typeof last !== "string") return undefined;
+  const at = last.lastIndexOf("@");
+  if (at <= 0 || last.slice(0, at) !== name) return undefined;
+  const version = last.slice(at + 1);
+  return version && version !== v.version ? version : undefined;
+}
+
 function reachabilityOf(v: Vulnerability): Reachability | undefined {
   if (v.reachability) return REACHABILITY[v.reachability];
   return v.isReachable === true ? "reachable" : undefined;
@@ -156,7 +173,7 @@ function groupPaths(list: readonly unknown[], where: string, os: boolean): Group
     const key = `${v.id}\u0000${name}\u0000${v.version ?? ""}`;
     let group = groups.get(key);
     if (!group) {
-      group = { v, name, paths: 0, upgrades: new Set() };
+      group = { v, name, paths: 0, upgrades: new Set(), fixes: new Set() };
       groups.set(key, group);
     }
     group.paths++;
@@ -164,6 +181,8 @@ function groupPaths(list: readonly unknown[], where: string, os: boolean): Group
     if (!os && v.from) group.direct = group.direct === true || v.from.length === 2;
     const upgrade = upgradeOf(v);
     if (upgrade) group.upgrades.add(upgrade);
+    const fix = pathFixOf(v, name);
+    if (fix) group.fixes.add(fix);
     const reach = reachabilityOf(v);
     if (reach && (!group.reachability || REACH_RANK[reach] > REACH_RANK[group.reachability])) {
       group.reachability = reach;
@@ -183,7 +202,12 @@ function toDraft(g: Group, scope: Scope, projectManager: string | undefined): Fi
   }
   const exploitWord = (v.exploitMaturity ?? v.exploit)?.trim().toLowerCase().replace(/\s+/g, "-");
   const ecosystem = purlFromEcosystem(v.packageManager ?? projectManager, g.name, v.version);
-  const fixed = v.fixedIn?.length ? v.fixedIn : v.nearestFixedInVersion ? [v.nearestFixedInVersion] : [];
+  // the advisory's fixed versions, else its nearest one, else where each path's upgrade leads
+  const fixed = v.fixedIn?.length
+    ? v.fixedIn
+    : v.nearestFixedInVersion
+      ? [v.nearestFixedInVersion]
+      : [...g.fixes].sort();
   const upgrades = [...g.upgrades];
   return {
     category: scope.category,

@@ -98,6 +98,8 @@ export const keys = {
   }),
   ticketGroup: (appId: string, groupId: string) => ({ pk: `APP#${appId}`, sk: `TICKET#${groupId}` }),
   ticketPrefix: "TICKET#",
+  /** The grouping and policy the tickets were last reconciled under: a change regroups every app once. */
+  ticketRules: () => ({ pk: "TICKETS#RULES", sk: "TICKETS#RULES" }),
   /** Findings whose ticket group may have changed, from one source; consumed by ticket sync. */
   ticketChange: (appId: string, changeId: string) => ({ pk: `APP#${appId}`, sk: `TICKETCHANGE#${changeId}` }),
   /** Sparse: ticket groups whose desired state differs from what Jira last got, and unconsumed ticket changes. */

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { batchGetItems } from "./batch-get.ts";
 import { batchWrite } from "./batch-write.ts";
@@ -297,5 +297,20 @@ export async function deleteTicketChange(db: TableRef, change: TicketChange): Pr
         ExpressionAttributeValues: { ":at": change.at },
       }),
     ),
+  );
+}
+
+/** Pattern "ticket rules": the fingerprint of the grouping and policy of the last full reconcile. */
+export async function getTicketRules(db: TableRef): Promise<string | undefined> {
+  const out = await db.client.send(new GetCommand({ TableName: db.tableName, Key: keys.ticketRules() }));
+  return z.object({ fingerprint: z.string() }).safeParse(out.Item).data?.fingerprint;
+}
+
+export async function saveTicketRules(db: TableRef, fingerprint: string, at: string): Promise<void> {
+  await db.client.send(
+    new PutCommand({
+      TableName: db.tableName,
+      Item: { ...keys.ticketRules(), entity: "ticket-rules", fingerprint, updatedAt: at },
+    }),
   );
 }

@@ -100,6 +100,7 @@ function source(o: Observed, scan: ScanInput): Source {
     firstSeenAt: scan.at,
     lastScanId: scan.scanId,
     open: true,
+    ...(o.observations > 1 ? { observations: o.observations } : {}),
   };
 }
 

@@ -1,7 +1,14 @@
 import type { AppState } from "#shared/domain/app-state";
 import type { Priority } from "#shared/domain/risk-policy";
 import { UNOWNED } from "#shared/domain/routing";
-import { groupFindings, isActionable, type TicketGroup, ticketGroupIdOf } from "#shared/domain/ticket-group";
+import {
+  GROUPING_VERSION,
+  groupFindings,
+  isActionable,
+  type TicketGroup,
+  ticketGroupIdOf,
+} from "#shared/domain/ticket-group";
+import { DEFAULT_TICKET_POLICY, heldBack, heldBackBy, type TicketPolicy } from "#shared/domain/ticket-policy";
 import type { TicketRoute } from "#shared/domain/ticket-route";
 import type { TrackedFinding } from "#shared/domain/tracked-finding";
 import { type AdfDoc, adf } from "#shared/integrations/adf";
@@ -12,6 +19,7 @@ import {
   type TicketTracker,
   TrackerAuthError,
   ticketIssue,
+  vulnerabilityIds,
 } from "#shared/integrations/ticket-tracker";
 import { loadCommittedState } from "#shared/store/app-state-store";
 import { listApps } from "#shared/store/app-store";
@@ -21,12 +29,14 @@ import { allFindingsOfApp, getFindings } from "#shared/store/finding-store";
 import type { TableRef } from "#shared/store/table-ref";
 import {
   deleteTicketChange,
+  getTicketRules,
   getTickets,
   type HumanChange,
   listTicketsOfApp,
   listTicketWork,
   type SyncedTicket,
   saveSyncedTicket,
+  saveTicketRules,
   type TicketChange,
   type TicketRecord,
 } from "#shared/store/ticket-store";
@@ -45,6 +55,8 @@ export interface TicketSyncDeps {
   routeFor?: (group: TicketGroup, members: readonly TrackedFinding[]) => TicketRoute | Promise<TicketRoute>;
   /** The project of tickets no routing rule places. @default SEC */
   defaultProject?: string;
+  /** Which groups get a ticket (shared/domain/ticket-policy.ts). @default DEFAULT_TICKET_POLICY */
+  policy?: TicketPolicy;
   now?: () => Date;
 }
 
@@ -67,6 +79,8 @@ export interface TicketSyncResult {
   unchanged: number;
   /** Closed by a person while still open here, waiting for a scan (or an exception decision). */
   waiting: number;
+  /** Open groups the ticket policy keeps out of the tracker (their open tickets are closed with a note). */
+  heldBack: number;
   failed: number;
   /** Change records consumed. */
   changes: number;
@@ -86,6 +100,7 @@ export function noSync(mode: TicketSyncResult["mode"]): TicketSyncResult {
     recreated: 0,
     unchanged: 0,
     waiting: 0,
+    heldBack: 0,
     failed: 0,
     changes: 0,
   };
@@ -98,6 +113,15 @@ interface Run {
   states: Map<string, Promise<AppState | undefined>>;
   /** The owners' routes, read on first need. */
   router?: Promise<(owner: string) => TicketRoute>;
+  policy: TicketPolicy;
+}
+
+/** A group as sync acts on it: possibly held back by the policy, or emptied with a note for its ticket. */
+type SyncedGroup = TicketGroup & { heldBack?: string; closeNote?: string };
+
+/** What the tickets were last reconciled under: a change of grouping or policy regroups every app once. */
+export function ticketRulesFingerprint(policy: TicketPolicy): string {
+  return `grouping:${GROUPING_VERSION};min:${policy.minSeverity}`;
 }
 
 function routeOf(run: Run, group: TicketGroup, members: readonly TrackedFinding[]) {
@@ -119,20 +143,25 @@ export async function syncTickets(
   deps: TicketSyncDeps,
   options: TicketSyncOptions = {},
 ): Promise<TicketSyncResult> {
+  const policy = deps.policy ?? DEFAULT_TICKET_POLICY;
+  // new grouping or policy: groups that were never touched since must be regrouped too, once
+  const fingerprint = ticketRulesFingerprint(policy);
+  const full = options.full === true || (await getTicketRules(deps.db)) !== fingerprint;
   const run: Run = {
     deps,
     now: (deps.now ?? (() => new Date()))(),
     states: new Map(),
-    result: noSync(options.full ? "full" : "changed"),
+    result: noSync(full ? "full" : "changed"),
+    policy,
   };
   // read first: a change recorded after this point is left for the next run, never deleted unread
   const work = await listTicketWork(deps.db);
-  const appIds = options.full
+  const appIds = full
     ? (await listApps(deps.db)).map((a) => a.appId)
     : [...new Set([...work.changes.map((c) => c.appId), ...work.tickets.map((t) => t.appId)])];
   for (const appId of appIds.sort()) {
     const changes = work.changes.filter((c) => c.appId === appId);
-    if (options.full) await syncWholeApp(run, appId);
+    if (full) await syncWholeApp(run, appId);
     else
       await syncChangedGroups(
         run,
@@ -143,6 +172,7 @@ export async function syncTickets(
     for (const change of changes) await deleteTicketChange(deps.db, change);
     run.result.changes += changes.length;
   }
+  if (full) await saveTicketRules(deps.db, fingerprint, run.now.toISOString());
   return run.result;
 }
 
@@ -152,11 +182,20 @@ async function syncWholeApp(run: Run, appId: string): Promise<void> {
   const byId = new Map(findings.map((f) => [f.findingId, f]));
   const records = new Map((await listTicketsOfApp(run.deps.db, appId)).map((t) => [t.groupId, t]));
   const groups = groupFindings(appId, findings);
-  for (const group of groups)
-    await syncGroup(run, appId, group, membersOf(group, byId), records.get(group.groupId));
+  // where each finding's ticket is now: a ticket whose group is gone says where its findings went
+  const ticketOf = new Map<string, string>();
+  for (const group of groups) {
+    const key = await syncGroup(run, appId, group, membersOf(group, byId), records.get(group.groupId));
+    if (key) for (const id of group.members) ticketOf.set(id, key);
+  }
   const current = new Set(groups.map((g) => g.groupId));
   for (const [groupId, record] of records)
-    if (!current.has(groupId)) await syncGroup(run, appId, emptiedGroup(record), [], record);
+    if (!current.has(groupId)) {
+      const movedTo = [...new Set(record.memberIds.map((id) => ticketOf.get(id)))].filter(
+        (k): k is string => !!k,
+      );
+      await syncGroup(run, appId, emptiedGroup(record, movedTo), [], record);
+    }
 }
 
 async function syncChangedGroups(
@@ -201,8 +240,11 @@ function membersOf(group: TicketGroup, byId: ReadonlyMap<string, TrackedFinding>
 }
 
 /** A group none of whose findings is left (all moved to other groups): its ticket is done. */
-function emptiedGroup(record: TicketRecord): TicketGroup {
+function emptiedGroup(record: TicketRecord, movedTo: readonly string[] = []): SyncedGroup {
   return {
+    closeNote: movedTo.length
+      ? `Closed by ASPM: its findings are now tracked in ${[...movedTo].sort().join(", ")} (tickets are grouped differently now).`
+      : "Closed by ASPM: none of its findings is left in this group.",
     groupId: record.groupId,
     appId: record.appId,
     kind: "code",
@@ -217,17 +259,21 @@ function emptiedGroup(record: TicketRecord): TicketGroup {
   };
 }
 
+/** Syncs one group; returns the key of its ticket when it has one. */
 async function syncGroup(
   run: Run,
   appId: string,
-  group: TicketGroup,
+  desired: SyncedGroup,
   members: readonly TrackedFinding[],
   previous: TicketRecord | undefined,
-): Promise<void> {
+): Promise<string | undefined> {
   const { tracker } = run.deps;
   const result = run.result;
+  const holdBack = desired.status === "open" ? heldBackBy(run.policy, members, run.now) : undefined;
+  const group: SyncedGroup = holdBack ? heldBack(desired, holdBack) : desired;
+  if (holdBack) result.heldBack++;
   // a group that never had a ticket and is already done needs none
-  if (!previous && group.status === "done") return;
+  if (!previous && group.status === "done") return undefined;
   result.groups++;
   const human = previous?.human;
   // a key of another tracker (the outbox before Jira was configured) is never acted on
@@ -264,9 +310,9 @@ async function syncGroup(
     !previous?.lastError
   ) {
     result.unchanged++;
-    if (sameMembers(previous?.memberIds ?? [], group.members)) return;
+    if (sameMembers(previous?.memberIds ?? [], group.members)) return key;
     await save({ ticketKey: key, pushedHash: group.contentHash, pushedStatus: group.status });
-    return;
+    return key;
   }
 
   let route = previous?.route;
@@ -296,13 +342,14 @@ async function syncGroup(
           } else {
             // done, and no ticket to close anywhere
             await save({ pushedHash: group.contentHash, pushedStatus: "done" });
-            return;
+            return undefined;
           }
         } else {
           trackerDone =
             (human?.key === key && (human.state === "done" || human.state === "wont_do")) ||
             pushed?.pushedStatus === "done";
-          if (pushed?.pushedHash !== group.contentHash) {
+          // a held-back or emptied group's ticket keeps its last content: only a note says why it closes
+          if (pushed?.pushedHash !== group.contentHash && !group.heldBack && !group.closeNote) {
             await tracker.update(key, issue);
             updated = true;
             if (group.status === "open" && !trackerDone)
@@ -324,6 +371,10 @@ async function syncGroup(
     if (group.status === "done") {
       if (!trackerDone) {
         await tracker.setDone(key, true);
+        const note = group.heldBack
+          ? `Closed by ASPM: ${group.heldBack}. Its findings stay tracked in ASPM; the ticket reopens if one becomes ticket-worthy.`
+          : group.closeNote;
+        if (note) await tracker.comment(key, adf.doc(adf.paragraph(note)));
         result.closed++;
       }
     } else if (trackerDone) {
@@ -341,6 +392,7 @@ async function syncGroup(
       { ticketKey: key, route, pushedHash: group.contentHash, pushedStatus: keep ? "done" : group.status },
       keep,
     );
+    return key;
   } catch (error) {
     result.failed++;
     result.firstError ??= (error as Error).message;
@@ -359,6 +411,7 @@ async function syncGroup(
     );
     // every further call would be rejected the same way: stop, and let the invocation fail
     if (error instanceof TrackerAuthError) throw error;
+    return key;
   }
 }
 
@@ -431,7 +484,7 @@ async function stillSeen(
       const where = f.location.file
         ? `${f.location.file}${f.location.startLine ? `:${f.location.startLine}` : ""}`
         : (f.location.url ?? f.location.resource ?? f.location.image ?? "");
-      const what = `${f.vulnerability?.id ?? f.rule.id}${f.package ? ` in ${f.package.name}@${f.package.version ?? "?"}` : ""}`;
+      const what = `${vulnerabilityIds(f)[0] ?? f.rule.id}${f.package ? ` in ${f.package.name}@${f.package.version ?? "?"}` : ""}`;
       lines.push(
         `${what}${where ? ` at ${where}` : ""}: seen by ${scope.tool} (${scope.target}, branch ${scope.branch}) in scan ${scope.lastScanId} on ${scope.lastScanAt.slice(0, 10)}`.slice(
           0,

@@ -5,6 +5,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NormalizedFinding } from "#shared/domain/finding";
 import { defaultRoute } from "#shared/domain/ticket-route";
+import { adf } from "#shared/integrations/adf";
 import { jiraTracker } from "#shared/integrations/jira-tracker";
 import { outboxTracker } from "#shared/integrations/outbox-tracker";
 import { groupLabel, type TicketTracker, TrackerAuthError } from "#shared/integrations/ticket-tracker";
@@ -13,7 +14,12 @@ import { getException } from "#shared/store/exception-store";
 import { allFindingsOfApp, listOpenFindingsOfTeam } from "#shared/store/finding-store";
 import { keys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
-import { listTicketsOfApp, listTicketWork } from "#shared/store/ticket-store";
+import {
+  listTicketsOfApp,
+  listTicketWork,
+  saveSyncedTicket,
+  saveTicketRules,
+} from "#shared/store/ticket-store";
 import { correlateScan } from "#shared/usecases/correlate-scan";
 import { approve } from "#shared/usecases/exceptions";
 import { syncTickets, type TicketSyncDeps } from "#shared/usecases/ticket-sync";
@@ -76,7 +82,8 @@ async function drain(): Promise<void> {
   try {
     for (let i = 0; i < 3; i++) {
       const work = await listTicketWork(tableRef());
-      if (!work.changes.length && !work.tickets.length) return;
+      // (the first sync under the current grouping and policy is a full one: it is had here, once)
+      if (i > 0 && !work.changes.length && !work.tickets.length) return;
       await syncTickets(deps(outboxTracker(dir)));
     }
   } finally {
@@ -151,14 +158,15 @@ describe.skipIf(!contracts)("two-way Jira on the local stack", () => {
     const idle = await syncTickets(deps(trackerOf(j), db));
     expect(idle).toMatchObject({ groups: 0, created: 0, updated: 0, closed: 0, changes: 0 });
     expect(j.requests.length - before).toBe(0);
-    // one query of the sparse TICKETS#SYNC index, which is empty: no finding, no ticket record read
-    expect(meter.calls).toBe(1);
+    // one read of the rules the tickets were grouped under (unchanged: no regroup) and one query of
+    // the sparse TICKETS#SYNC index, which is empty: no finding, no ticket record read
+    expect(meter.calls).toBe(2);
 
     // the same with the scan repeated unchanged: correlate records no change, so sync reads nothing
     await scan(appId, portfolio());
     meter.reset();
     await syncTickets(deps(trackerOf(j), db));
-    expect(meter.calls).toBe(1);
+    expect(meter.calls).toBe(2);
     expect(j.requests.length - before).toBe(0);
   });
 
@@ -279,6 +287,98 @@ describe.skipIf(!contracts)("two-way Jira on the local stack", () => {
     expect(JSON.stringify(issue?.fields.description)).toContain("Closes 2 findings");
     const healed = (await listTicketsOfApp(tableRef(), appId)).find((r) => r.groupId === sqli.groupId);
     expect(healed?.memberIds).toHaveLength(2);
+  });
+
+  it("regrouping (DAST per rule): the old per-endpoint tickets close, naming the ticket that took their findings", async () => {
+    const j = await standin();
+    const appId = newApp("dast");
+    const dast = (n: number, url: string) => ({
+      ...sastFinding(n, { tool: "zap", rule: "10038" }),
+      category: "dast" as const,
+      title: "Content Security Policy (CSP) Header Not Set",
+      location: { url, method: "GET" },
+    });
+    await scan(appId, [dast(1, "https://shop.example/login"), dast(2, "https://shop.example/cart")]);
+    const ids = (await findingsOf(appId)).map((f) => f.findingId).sort();
+    expect(ids).toHaveLength(2);
+    // as the previous grouping left things: one ticket per endpoint, synced under other rules
+    const tracker = trackerOf(j);
+    const old: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      const groupId = `00000000000000${i}${i}`;
+      const key = await tracker.create({
+        project: "SEC",
+        summary: `[P3] CSP header not set on endpoint ${i}`,
+        description: adf.doc(adf.paragraph("old grouping")),
+        labels: [groupLabel(groupId), "aspm", `aspm-app-${appId}`],
+        priority: "Medium",
+      });
+      old.push(key);
+      await saveSyncedTicket(
+        tableRef(),
+        {
+          groupId,
+          appId,
+          ticketKey: key,
+          desiredHash: "old",
+          pushedHash: "old",
+          status: "open",
+          pushedStatus: "open",
+          title: "old",
+          priority: "P3",
+          members: 1,
+          memberIds: [id],
+          updatedAt: new Date().toISOString(),
+        },
+        {},
+      );
+    }
+    await saveTicketRules(tableRef(), "grouping:1;min:medium", new Date().toISOString());
+
+    const result = await syncTickets(deps(tracker));
+    expect(result.mode).toBe("full");
+    const records = await listTicketsOfApp(tableRef(), appId);
+    const grouped = records.find((r) => r.memberIds.length === 2);
+    expect(grouped?.title).toBe("Content Security Policy (CSP) Header Not Set on 2 endpoints");
+    const newKey = grouped?.ticketKey ?? "";
+    expect(j.issues.get(newKey)?.status).toBe("To Do");
+    for (const key of old) {
+      const issue = j.issues.get(key);
+      expect(issue?.status).toBe("Done");
+      expect(JSON.stringify(issue?.comments)).toContain(`now tracked in ${newKey}`);
+    }
+    // and the next run is an ordinary one again
+    expect((await syncTickets(deps(tracker))).mode).toBe("changed");
+    expect(j.violations).toEqual([]);
+  });
+
+  it("the ticket policy: a low group gets no ticket by default, and its ticket from a laxer policy closes with a note", async () => {
+    const j = await standin();
+    const appId = newApp("policy");
+    await scan(appId, [
+      sastFinding(1, { rule: "weak-hash", file: "src/a.ts", severity: "low" }),
+      sastFinding(2, { rule: "sqli", file: "src/b.ts", severity: "high" }),
+    ]);
+    const tracker = trackerOf(j);
+    const everything = await syncTickets({ ...deps(tracker), policy: { minSeverity: "info" } });
+    expect(everything.mode).toBe("full");
+    expect(issuesOf(j, appId)).toHaveLength(2);
+    const low = issuesOf(j, appId).find((i) => String(i.fields.summary).includes("src/a.ts"));
+
+    const byDefault = await syncTickets(deps(tracker));
+    expect(byDefault.mode).toBe("full");
+    expect(byDefault.heldBack).toBeGreaterThanOrEqual(1);
+    expect(low?.status).toBe("Done");
+    expect(JSON.stringify(low?.comments)).toContain("below the ticket policy's minimum severity (medium)");
+    const high = issuesOf(j, appId).find((i) => String(i.fields.summary).includes("src/b.ts"));
+    expect(high?.status).toBe("To Do");
+
+    // a new app's low finding never reaches the tracker
+    const other = newApp("policy-new");
+    await scan(other, [sastFinding(3, { rule: "weak-hash", file: "src/c.ts", severity: "low" })]);
+    await syncTickets(deps(tracker));
+    expect(issuesOf(j, other)).toHaveLength(0);
+    expect(j.violations).toEqual([]);
   });
 
   it("outbox keys never reach Jira: a real tracker re-resolves them by label", async () => {

@@ -151,20 +151,24 @@ describe("groupFindings: code, config and secrets", () => {
     expect(byMember(groups, "i1").members).toEqual(["i1", "i2"]);
   });
 
-  it("makes one ticket per secret, even in the same file", () => {
+  it("makes one ticket per secret, even in the same file, each title naming its line", () => {
+    // the titles differ by line: four secrets in one file used to give four identical tickets
     const groups = groupFindings("payments", [
       secretTracked("k1", "aa", "config/prod.env"),
-      secretTracked("k2", "bb", "config/prod.env"),
+      secretTracked("k2", "bb", "config/prod.env", { location: { file: "config/prod.env", startLine: 9 } }),
     ]);
     expect(groups).toHaveLength(2);
     for (const g of groups) {
       expect(g.kind).toBe("secret");
       expect(g.members).toHaveLength(1);
-      expect(g.title).toBe("Rotate and remove the AWS access key secret in config/prod.env");
       expect(g.action).toBe(
         "Revoke the secret (AKIA…(20)), then remove it from config/prod.env and its history",
       );
     }
+    expect(groups.map((g) => g.title).sort()).toEqual([
+      "Rotate and remove the AWS access key secret in config/prod.env:3",
+      "Rotate and remove the AWS access key secret in config/prod.env:9",
+    ]);
   });
 
   it("keeps one ticket for one secret seen twice", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NormalizedFinding as Finding } from "#shared/domain/finding";
 import type { ReportDocument } from "#shared/parsers/document";
-import { npmAuditJson } from "#shared/parsers/npm-audit-json";
+import { npmAuditJson, patchedLowerBounds } from "#shared/parsers/npm-audit-json";
 import { ParseError } from "#shared/parsers/parse-error";
 import { parseFixtureWith } from "#test/support/parser-fixtures";
 
@@ -103,7 +103,8 @@ describe("npm-audit-json: legacy npm 6 report", () => {
       ecosystem: "npm",
       name: "lodash",
       version: "4.17.15",
-      fixedVersions: [],
+      // from `patched_versions: >=4.17.19`: the fix the ticket's upgrade targets
+      fixedVersions: ["4.17.19"],
       direct: true,
       scope: "runtime",
     });
@@ -158,5 +159,51 @@ describe("npm-audit-json: edge cases", () => {
     expect(() => npmAuditJson.parse(doc, ctx)).toThrow(
       /npm-audit-json: .*\(at vulnerabilities\["a"\]\.via\[0\]\)/,
     );
+  });
+});
+
+describe("npm-audit-json: fix versions", () => {
+  it("reads each branch's lower bound of a patched range, and nothing from an unbounded one", () => {
+    expect(patchedLowerBounds(">=4.17.21")).toEqual(["4.17.21"]);
+    expect(patchedLowerBounds(">=2.1.3 <3.0.0 || >=3.0.2")).toEqual(["2.1.3", "3.0.2"]);
+    expect(patchedLowerBounds("<0.0.0")).toEqual([]);
+    expect(patchedLowerBounds(undefined)).toEqual([]);
+  });
+
+  it("takes a v2 fixAvailable as the fix only when it names the package itself, not a parent", () => {
+    const report = (fixAvailable: unknown) =>
+      npmAuditJson.parse(
+        {
+          syntax: "json",
+          value: {
+            auditReportVersion: 2,
+            vulnerabilities: {
+              minimist: {
+                name: "minimist",
+                severity: "critical",
+                isDirect: false,
+                via: [
+                  {
+                    source: 1,
+                    title: "Prototype pollution",
+                    url: "https://github.com/advisories/GHSA-xvch-5gv4-984h",
+                    severity: "critical",
+                    range: "<0.2.4",
+                  },
+                ],
+                effects: [],
+                range: "<0.2.4",
+                nodes: ["node_modules/minimist"],
+                fixAvailable,
+              },
+            },
+            metadata: {},
+          },
+        },
+        { secretSalt: "s" },
+      ).findings[0]?.package?.fixedVersions;
+    expect(report({ name: "minimist", version: "0.2.4", isSemVerMajor: false })).toEqual(["0.2.4"]);
+    expect(report({ name: "mkdirp", version: "1.0.4", isSemVerMajor: true })).toEqual([]);
+    expect(report(true)).toEqual([]);
   });
 });
