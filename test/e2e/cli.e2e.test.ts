@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { uploadReport, waitForScan } from "#cli/api-client";
-import { REPO_ROOT } from "#test/support/corpus";
+import { runAspm } from "#test/support/aspm-bin";
 import { sarifLog } from "#test/support/sarif";
 import { stackEnv } from "#test/support/stack-deps";
 
@@ -14,43 +13,10 @@ import { stackEnv } from "#test/support/stack-deps";
  * exception.
  */
 
-const BIN = join(REPO_ROOT, "cli/bin.mjs");
 const work = mkdtempSync(join(tmpdir(), "aspm-cli-"));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function aspm(args: string[], env: Record<string, string> = {}, token = stackEnv().apiToken): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: work,
-      env: {
-        ...process.env,
-        ASPM_API_URL: stackEnv().apiUrl,
-        ASPM_API_TOKEN: token,
-        GITHUB_STEP_SUMMARY: "",
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
-    child.stderr.on("data", (c: Buffer) => err.push(c));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({
-        code: code ?? -1,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err)
-          .toString("utf8")
-          .replace(/^.*NodeVersionSupportWarning[\s\S]*?trace-warnings.*\n/m, ""),
-      }),
-    );
-  });
+function aspm(args: string[], env: Record<string, string> = {}, token = stackEnv().apiToken) {
+  return runAspm(args, { cwd: work, env, token });
 }
 
 function file(name: string, content: string): string {

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,7 +7,7 @@ import { parseReport } from "#shared/parsers/registry";
 import { loadCommittedState } from "#shared/store/app-state-store";
 import { allFindingsOfApp } from "#shared/store/finding-store";
 import { correlateScan } from "#shared/usecases/correlate-scan";
-import { REPO_ROOT } from "#test/support/corpus";
+import { runAspm } from "#test/support/aspm-bin";
 import { bucketRef, recordingPublisher, stackEnv, tableRef } from "#test/support/stack-deps";
 import { stageNormalizedScan } from "#test/support/stage";
 
@@ -101,26 +100,7 @@ const scopesOf = async (app: string) =>
 const statusOf = async (app: string) =>
   new Map((await findingsOf(app)).map((f) => [f.vulnerability?.id ?? f.findingId, f.status]));
 
-function aspm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, "cli/bin.mjs"), ...args], {
-      env: { ...process.env, ASPM_API_URL: stackEnv().apiUrl, ASPM_API_TOKEN: stackEnv().apiToken },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
-    child.stderr.on("data", (c: Buffer) => err.push(c));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({
-        code: code ?? -1,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-      }),
-    );
-  });
-}
+const aspm = (args: string[]) => runAspm(args);
 
 describe("scopes across formats on the local stack", () => {
   it("a Trivy CycloneDX SBOM of the same app resolves nothing of the Trivy image report", async () => {
