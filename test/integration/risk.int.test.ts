@@ -63,8 +63,14 @@ describe("intel and exceptions on the local stack", () => {
 
   it("rescores only the findings that carry a CVE whose intel changed, and says so in events", async () => {
     clearIntelCache();
+    // an empty catalog first (it rescores whatever earlier tests left KEV-listed in the shared table)
+    await refreshIntel({
+      db: tableRef(),
+      bucket: bucketRef(),
+      events: recordingPublisher(),
+      source: source(kevJson([])),
+    });
     const events = recordingPublisher();
-    await refreshIntel({ db: tableRef(), bucket: bucketRef(), events, source: source(kevJson([])) });
     for (const appId of apps) {
       const findings = [
         scaFinding(CVE_HOT, "hot-lib", { severity: "medium" }),
