@@ -156,7 +156,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     name: "huge-string",
     make: (c) => repeated('["', "x", '"]', c.bytes),
-    expect: /a JSON string of \d+ chars exceeds the \d+ cap/,
+    expect: /a JSON string of \d+ bytes exceeds the \d+ cap/,
   },
   {
     name: "long-strings-two-byte-text",

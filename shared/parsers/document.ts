@@ -48,8 +48,8 @@ export function inputLimits(over: Partial<InputLimits> = {}): InputLimits {
   return limits;
 }
 
-/** JSON documents from this size on are parsed with lazy big arrays (see lazy-json.ts). */
-export const LAZY_DOCUMENT_CHARS = 8 * 1024 * 1024;
+/** JSON documents from this size (UTF-8 bytes) on are parsed with lazy big arrays (see lazy-json.ts). */
+export const LAZY_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
 export type ReportDocument =
   | {
@@ -84,6 +84,15 @@ function capName(maxBytes: number): string {
 
 /** Bytes (plain or gzip) to text, with the inflated size capped while inflating, before decoding. */
 export function decodeReport(bytes: Uint8Array, maxBytes: number = INPUT_LIMITS.maxBytes): string {
+  return reportBytes(bytes, maxBytes).toString("utf8");
+}
+
+/**
+ * Bytes (plain or gzip) to the report's UTF-8 bytes: inflated with the size capped while
+ * inflating, the byte order mark dropped, UTF-16 re-encoded. UTF-8 input is not copied: big JSON
+ * is read from these bytes a batch at a time (lazy-json.ts), never decoded whole.
+ */
+export function reportBytes(bytes: Uint8Array, maxBytes: number = INPUT_LIMITS.maxBytes): Buffer {
   const cap = byteCap(maxBytes);
   let plain: Uint8Array = bytes;
   if (isGzip(bytes)) {
@@ -102,7 +111,7 @@ export function decodeReport(bytes: Uint8Array, maxBytes: number = INPUT_LIMITS.
   } else if (bytes.length > cap) {
     throw new ParseError(`input of ${bytes.length} bytes exceeds the ${capName(maxBytes)}`);
   }
-  return textOf(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength));
+  return utf8Of(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength));
 }
 
 /**
@@ -124,25 +133,28 @@ function encodingOf(b: Buffer): { encoding: "utf8" | "utf16le" | "utf16be"; skip
   return { encoding: "utf8", skip: 0 };
 }
 
-/** UTF-8 (BOM or not) and UTF-16 LE/BE (BOM or not; PowerShell's `>` writes UTF-16 LE) to text. */
-function textOf(bytes: Buffer): string {
+/** UTF-8 (BOM or not) and UTF-16 LE/BE (BOM or not; PowerShell's `>` writes UTF-16 LE) to UTF-8. */
+function utf8Of(bytes: Buffer): Buffer {
   const { encoding, skip } = encodingOf(bytes);
   const body = bytes.subarray(skip);
-  if (encoding === "utf8") return body.toString("utf8");
+  if (encoding === "utf8") return body;
   if (body.length % 2 !== 0)
     throw new ParseError(
       `the input looks like ${encoding === "utf16le" ? "UTF-16 LE" : "UTF-16 BE"} but has an odd number of bytes`,
     );
   // Node decodes UTF-16 LE only: swap a copy of big-endian input into little-endian first
-  return (encoding === "utf16le" ? body : Buffer.from(body).swap16()).toString("utf16le");
+  return Buffer.from(
+    (encoding === "utf16le" ? body : Buffer.from(body).swap16()).toString("utf16le"),
+    "utf8",
+  );
 }
 
 /**
  * One pass over JSON text that enforces the depth, string, element and memory bounds before
  * JSON.parse builds anything. Skips string bodies with indexOf, so it costs a fraction of the parse.
  */
-export function checkJsonBounds(text: string, limits: JsonLimits = INPUT_LIMITS): void {
-  const scan = scanJson(text, limits, false);
+export function checkJsonBounds(json: string | Uint8Array, limits: JsonLimits = INPUT_LIMITS): void {
+  const scan = scanJson(typeof json === "string" ? Buffer.from(json, "utf8") : json, limits, false);
   if (scan.eagerBytes > limits.maxTreeBytes) throw treeTooBig(scan.eagerBytes, limits);
 }
 
@@ -203,21 +215,40 @@ function parseJsonLines(text: string): unknown[] {
  */
 export function readDocument(text: string, limits: InputLimits = INPUT_LIMITS): ReportDocument {
   const first = firstNonSpace(text);
-  if (first === "{" || first === "[") {
-    try {
-      if (text.length >= LAZY_DOCUMENT_CHARS) {
-        const { value, fullBytes } = parseJsonLazily(text, limits);
-        return { syntax: "json", value, fullBytes };
-      }
-      checkJsonBounds(text, limits);
-      return { syntax: "json", value: JSON.parse(text) };
-    } catch (error) {
-      if (error instanceof ParseError) throw error;
-      // several top-level objects, one per line, is JSON Lines (the bounds scan counted its records)
-      if (looksLikeJsonLines(text)) return { syntax: "jsonl", values: parseJsonLines(text) };
-      throw jsonError(error);
+  if (first === "{" || first === "[") return readJson(Buffer.from(text, "utf8"), limits, () => text);
+  return readMarkup(text, first, limits);
+}
+
+/**
+ * The report's UTF-8 bytes (`reportBytes`) to a document: what `readDocument` does with their
+ * text, but JSON is scanned and, when big, parsed from the bytes, so its text is never held whole.
+ */
+export function readReport(utf8: Buffer, limits: InputLimits = INPUT_LIMITS): ReportDocument {
+  const at = utf8.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  const first = at === -1 ? undefined : utf8[at];
+  if (first === 0x7b || first === 0x5b) return readJson(utf8, limits, () => utf8.toString("utf8"));
+  return readDocument(utf8.toString("utf8"), limits);
+}
+
+function readJson(utf8: Buffer, limits: InputLimits, text: () => string): ReportDocument {
+  try {
+    if (utf8.length >= LAZY_DOCUMENT_BYTES) {
+      const { value, fullBytes } = parseJsonLazily(utf8, limits);
+      return { syntax: "json", value, fullBytes };
     }
+    checkJsonBounds(utf8, limits);
+    return { syntax: "json", value: JSON.parse(text()) };
+  } catch (error) {
+    if (error instanceof ParseError) throw error;
+    // several top-level objects, one per line, is JSON Lines (the bounds scan counted its records)
+    const whole = text();
+    if (looksLikeJsonLines(whole)) return { syntax: "jsonl", values: parseJsonLines(whole) };
+    throw jsonError(error);
   }
+}
+
+/** XML, CSV, the JSON literal null, or a clear refusal. */
+function readMarkup(text: string, first: string, limits: InputLimits): ReportDocument {
   if (first === "<") {
     const head = text.slice(0, 4096);
     const prolog = readProlog(text);

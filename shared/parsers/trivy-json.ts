@@ -17,7 +17,7 @@ import { purlFromEcosystem } from "./ecosystem-purl.ts";
 import { anyOf, emptyArray, jsonNull } from "./empty-report.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
-import { forEachElement, JsonArray } from "./lazy-json.ts";
+import { forEachElement, JsonArray, LazyArray } from "./lazy-json.ts";
 import { newestCvss } from "./newest-cvss.ts";
 import { parseShape } from "./shape.ts";
 
@@ -165,7 +165,8 @@ const Report = z.object({
   Results: JsonArray.nullish(),
 });
 
-const LegacyReport = z.array(z.unknown());
+// a big legacy report's top-level array of results may itself arrive lazily
+const LegacyReport = JsonArray;
 
 // Trivy's OS families: a result without Class (pre-0.20 reports) is OS packages when its Type is one.
 const OS_FAMILIES = new Set([
@@ -458,9 +459,9 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
   const findings: NormalizedFinding[] = [];
   // before SchemaVersion, a run with no result at all wrote `null`
   if (value === null) return { tool: { name: TOOL_NAME }, findings };
-  if (Array.isArray(value)) {
+  if (Array.isArray(value) || value instanceof LazyArray) {
     const tool = { name: TOOL_NAME };
-    parseShape(LegacyReport, value, FORMAT).forEach((raw, i) => {
+    forEachElement(parseShape(LegacyReport, value, FORMAT), (raw, i) => {
       // the legacy form names no artifact; an OS result's target is the image plus an OS note
       const target = isRecord(raw) && typeof raw.Target === "string" ? raw.Target : "";
       const isOs = isRecord(raw) && typeof raw.Type === "string" && OS_FAMILIES.has(raw.Type.toLowerCase());
@@ -490,4 +491,5 @@ export const trivyJson: ReportFormat = {
   // before SchemaVersion: `null` or `[]` when nothing was scanned
   isEmptyReport: anyOf(jsonNull, emptyArray),
   parse,
+  lazyArrays: true,
 };

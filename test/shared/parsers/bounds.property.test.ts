@@ -106,7 +106,7 @@ function exactViolations(input: Input, bytes: number, l: InputLimits): RegExp[] 
   if (facts.syntax === "json" && facts.longestList > l.maxFindings)
     out.push(/findings cap \(ASPM_MAX_FINDINGS\)/);
   if (facts.depth > l.maxJsonDepth) out.push(/nesting deeper than/);
-  if (facts.longestString > l.maxStringBytes) out.push(/chars exceeds the \d+ cap/);
+  if (facts.longestString > l.maxStringBytes) out.push(/(chars|bytes) exceeds the \d+ cap/);
   return out;
 }
 

@@ -135,7 +135,7 @@ describe("checkJsonBounds", () => {
     const bounds = limits({ maxStringBytes: 16 });
     expect(() => checkJsonBounds(`{"k":"${"x".repeat(8)}"}`, bounds)).not.toThrow();
     const error = parseErrorOf(() => checkJsonBounds(`{"k":"${"x".repeat(40)}"}`, bounds));
-    expect(error.message).toMatch(/^a JSON string of \d+ chars exceeds the 16 cap \(at offset 5\)$/);
+    expect(error.message).toMatch(/^a JSON string of \d+ bytes exceeds the 16 cap \(at offset 5\)$/);
     expect(error.where).toBe("offset 5");
   });
 

@@ -86,8 +86,8 @@ describe("JSON element counts", () => {
   it("bounds the spans of the arrays parsed lazily at twice the findings cap, all arrays together", () => {
     const big = `[${Array.from({ length: 400_000 }, () => "{}").join(",")}]`; // 1.2 MB: lazy
     const cap = limits({ maxFindings: 500_000 });
-    expect(parseJsonLazily(`{"a":${big},"b":${big}}`, cap).value).toMatchObject({});
-    const error = parseErrorOf(() => parseJsonLazily(`{"a":${big},"b":${big},"c":${big}}`, cap));
+    expect(parseJsonLazily(Buffer.from(`{"a":${big},"b":${big}}`), cap).value).toMatchObject({});
+    const error = parseErrorOf(() => parseJsonLazily(Buffer.from(`{"a":${big},"b":${big},"c":${big}}`), cap));
     expect(error.message).toMatch(
       /^the large JSON arrays hold more than 1000000 elements in all, twice the findings cap \(ASPM_MAX_FINDINGS\)/,
     );
@@ -125,15 +125,13 @@ describe("JSON tree memory", () => {
   });
 
   it("leaves the elements of lazy arrays out of the tree, and bounds them when a parser needs them whole", () => {
-    // a Trivy report and a SARIF log of the same 40,000 small entries, past the lazy threshold
-    const vulns = Array.from(
+    // a Grype report and a SARIF log of the same 40,000 small entries, past the lazy threshold
+    const matches = Array.from(
       { length: 40_000 },
       (_, i) =>
-        `{"VulnerabilityID":"CVE-2024-${i}","PkgName":"p${i}","InstalledVersion":"1.0.${i}","Severity":"HIGH","Title":"${"t".repeat(160)}"}`,
+        `{"vulnerability":{"id":"CVE-2024-${i}","severity":"High","description":"${"t".repeat(160)}"},"artifact":{"name":"p${i}","version":"1.0.${i}","type":"npm"}}`,
     ).join(",");
-    const trivy = Buffer.from(
-      `{"SchemaVersion":2,"Results":[{"Target":"t","Type":"npm","Vulnerabilities":[${vulns}]}]}`,
-    );
+    const grype = Buffer.from(`{"matches":[${matches}],"descriptor":{"name":"grype"}}`);
     const results = Array.from(
       { length: 40_000 },
       (_, i) => `{"ruleId":"r${i % 50}","message":{"text":"${"m".repeat(200)} ${i}"}}`,
@@ -141,18 +139,29 @@ describe("JSON tree memory", () => {
     const sarif = Buffer.from(
       `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[${results}]}]}`,
     );
-    expect(trivy.length).toBeGreaterThan(8 * 1024 * 1024);
+    expect(grype.length).toBeGreaterThan(8 * 1024 * 1024);
     expect(sarif.length).toBeGreaterThan(8 * 1024 * 1024);
     const tight = { ...CTX, limits: { maxTreeBytes: 8 * 1024 * 1024 } };
     // the SARIF parser walks its results lazily: its tree is the skeleton
     expect(parseReport(sarif, tight).count).toBe(40_000);
-    // the Trivy parser reads plain arrays: the whole tree must fit
-    expect(parseErrorOf(() => parseReport(trivy, tight)).message).toMatch(/memory bound$/);
-    expect(parseReport(trivy, CTX).count).toBe(40_000);
+    // the Grype parser reads plain arrays: the whole tree must fit
+    expect(parseErrorOf(() => parseReport(grype, tight)).message).toMatch(/memory bound$/);
+    expect(parseReport(grype, CTX).count).toBe(40_000);
   });
 });
 
 describe("long lists within the bounds", () => {
+  it("parse: a pre-SchemaVersion Trivy array of 60,000 small results, read lazily", () => {
+    const result = (i: number) =>
+      `{"Target":"app/package-lock.json","Type":"npm","Vulnerabilities":[{"VulnerabilityID":"CVE-2024-${i}","PkgName":"p${i}","InstalledVersion":"1.0.0","Severity":"LOW","Description":"${"d".repeat(100)}"}]}`;
+    const text = `[${Array.from({ length: 60_000 }, (_, i) => result(i)).join(",")}]`;
+    expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+    const report = parseReport(Buffer.from(text), CTX);
+    expect(report.format).toBe("trivy-json");
+    expect(report.count).toBe(60_000);
+    expect(report.findings[59_999]?.vulnerability?.id).toBe("CVE-2024-59999");
+  });
+
   it("parse: a Trivy result of 200,000 vulnerabilities (no spread of a list into call arguments)", () => {
     const vuln = '{"VulnerabilityID":"CVE-1","PkgName":"p","InstalledVersion":"1","Severity":"LOW"}';
     const text = `{"SchemaVersion":2,"Results":[{"Target":"t","Type":"npm","Vulnerabilities":[${Array(200_000).fill(vuln).join(",")}]}]}`;
