@@ -33,7 +33,12 @@ function clipOptional(text: string | undefined, max: number): string | undefined
   return trimmed ? clip(trimmed, max) : undefined;
 }
 
-function uniqueClipped(values: Iterable<string | undefined>, maxItems: number, maxLength: number): string[] {
+function uniqueClipped(values: Array<string | undefined>, maxItems: number, maxLength: number): string[] {
+  if (values.length === 1) {
+    // the common one-item list, without the Set
+    const v = values[0]?.trim();
+    return v && maxItems > 0 ? [clip(v, maxLength)] : [];
+  }
   const out = new Set<string>();
   for (const value of values) {
     if (out.size >= maxItems) break;
@@ -54,18 +59,75 @@ export function withFindingCap<T>(cap: number, parse: () => T): T {
   const { left, cap: outer } = findingBudget;
   findingBudget.left = cap;
   findingBudget.cap = cap;
+  for (const cache of caches) cache.clear();
   try {
     return parse();
   } finally {
     findingBudget.left = left;
     findingBudget.cap = outer;
+    for (const cache of caches) cache.clear();
   }
+}
+
+function cwesOf(values: NonNullable<FindingDraft["cwes"]>): string[] {
+  const only = values.length === 1 ? values[0] : undefined;
+  // a single id already in our form: the shared list, with no extraction
+  if (typeof only === "string") {
+    const known = cweLists.get(only);
+    if (known) return known;
+    const list = sharedList(collectCwes(values).slice(0, LIMITS.ids));
+    return remember(cweLists, only, list);
+  }
+  return sharedList(collectCwes(values).slice(0, LIMITS.ids));
 }
 
 /** The object itself, frozen: for empty values shared by every finding that has nothing there. */
 function frozen<T extends object>(value: T): T {
   Object.freeze(value);
   return value;
+}
+
+/**
+ * Values that repeat across a report's findings (rules, CVSS blocks, one-item tag and CWE lists,
+ * derived severity texts, image locations), one frozen copy each for the report. Findings are kept
+ * until the report is written out, and every kept duplicate is memory the garbage collector copies
+ * as it ages. Keyed by the values themselves (no composed keys: building and hashing those cost
+ * more than sharing saved). Bounded, and emptied when a parse starts and ends (`withFindingCap`).
+ */
+const REPEATED_MAX = 20_000;
+const rules = new Map<string, NormalizedFinding["rule"]>();
+const cvssBlocks = new Map<string, NonNullable<NormalizedFinding["cvss"]>>();
+const singletons = new Map<string, string[]>();
+/** A finding's one CWE as its tool wrote it → the normalized list. */
+const cweLists = new Map<string, string[]>();
+const texts = new Map<string, string>();
+const imageLocations = new Map<string, Location>();
+const caches: ReadonlyArray<Map<string, unknown>> = [
+  rules,
+  cvssBlocks,
+  singletons,
+  cweLists,
+  texts,
+  imageLocations,
+];
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size < REPEATED_MAX) cache.set(key, value);
+  return value;
+}
+
+/** A list of at most one text: empty lists and one-item lists that repeat are shared. */
+function sharedList(list: string[]): string[] {
+  if (list.length === 0) return NO_STRINGS;
+  if (list.length > 1) return list;
+  const only = list[0] ?? "";
+  return singletons.get(only) ?? remember(singletons, only, frozen(list));
+}
+
+/** A derived text (a severity with its source, a lower-cased ecosystem), one string for all its copies. */
+function sharedText(text: string | undefined): string | undefined {
+  if (text === undefined || text.length > 64) return text;
+  return texts.get(text) ?? remember(texts, text, text);
 }
 
 /**
@@ -102,14 +164,15 @@ function lineNumber(n: number | undefined): number | undefined {
 }
 
 function buildCvss(c: NonNullable<FindingDraft["cvss"]>): NonNullable<NormalizedFinding["cvss"]> {
+  const vector = c.vector && c.vector.length <= LIMITS.shortText ? c.vector : undefined;
+  const score =
+    c.score !== undefined && Number.isFinite(c.score) && c.score >= 0 && c.score <= 10 ? c.score : undefined;
+  const known = cvssBlocks.get(vector ?? c.version);
+  if (known && known.version === c.version && known.vector === vector && known.score === score) return known;
   const out: NonNullable<NormalizedFinding["cvss"]> = { version: c.version };
-  put(out, "vector", c.vector && c.vector.length <= LIMITS.shortText ? c.vector : undefined);
-  put(
-    out,
-    "score",
-    c.score !== undefined && Number.isFinite(c.score) && c.score >= 0 && c.score <= 10 ? c.score : undefined,
-  );
-  return out;
+  put(out, "vector", vector);
+  put(out, "score", score);
+  return known ? out : remember(cvssBlocks, vector ?? c.version, frozen(out));
 }
 
 function buildLocation(l: Location | undefined): Location {
@@ -126,17 +189,22 @@ function buildLocation(l: Location | undefined): Location {
   put(out, "parameter", clipOptional(l.parameter, LIMITS.shortText));
   put(out, "resource", clipOptional(l.resource, LIMITS.path));
   put(out, "image", clipOptional(l.image, LIMITS.path));
-  return Object.keys(out).length ? out : NO_LOCATION;
+  const keys = Object.keys(out);
+  if (!keys.length) return NO_LOCATION;
+  // an image's location (the image alone) repeats across all its OS package findings
+  if (keys.length === 1 && out.image !== undefined)
+    return imageLocations.get(out.image) ?? remember(imageLocations, out.image, frozen(out));
+  return out;
 }
 
 function buildPackage(p: NonNullable<FindingDraft["package"]>): PackageRef {
   const out: PackageRef = {
     name: clip(p.name, LIMITS.path),
-    fixedVersions: uniqueClipped(p.fixedVersions ?? [], LIMITS.fixedVersions, 200),
+    fixedVersions: sharedList(uniqueClipped(p.fixedVersions ?? [], LIMITS.fixedVersions, 200)),
   };
   // an over-long purl is not a purl we can trust to parse back: drop it rather than cut it
   put(out, "purl", p.purl && p.purl.length <= LIMITS.path ? p.purl : undefined);
-  put(out, "ecosystem", clipOptional(p.ecosystem, 50));
+  put(out, "ecosystem", sharedText(clipOptional(p.ecosystem, 50)));
   put(out, "version", clipOptional(p.version, 200));
   put(out, "direct", p.direct);
   put(out, "scope", p.scope);
@@ -163,33 +231,43 @@ export function makeFinding(draft: FindingDraft): NormalizedFinding {
       fingerprints[clip(key, 100)] = clip(value, LIMITS.shortText);
     }
   }
-  const rule: NormalizedFinding["rule"] = { id: clip(draft.rule.id, LIMITS.shortText) };
-  put(rule, "name", clipOptional(draft.rule.name, LIMITS.shortText));
+  const ruleId = clip(draft.rule.id, LIMITS.shortText);
+  const ruleName = clipOptional(draft.rule.name, LIMITS.shortText);
+  const known = rules.get(ruleId);
+  let rule: NormalizedFinding["rule"];
+  if (known && known.name === ruleName) rule = known;
+  else {
+    rule = { id: ruleId };
+    put(rule, "name", ruleName);
+    if (!known) remember(rules, ruleId, frozen(rule));
+  }
   const out: NormalizedFinding = {
     category: draft.category,
     tool: boundedTool(draft.tool),
     rule,
     title: clip(draft.title.trim() || draft.rule.id, LIMITS.title),
     severity: draft.severity,
-    cwes: orNone(draft.cwes?.length ? collectCwes(draft.cwes).slice(0, LIMITS.ids) : NO_STRINGS),
+    cwes: draft.cwes?.length ? cwesOf(draft.cwes) : NO_STRINGS,
     location: buildLocation(draft.location),
     fingerprints,
     references: draft.references?.length
       ? orNone(uniqueClipped(draft.references, LIMITS.references, LIMITS.url))
       : NO_STRINGS,
-    tags: draft.tags?.length ? orNone(uniqueClipped(draft.tags, LIMITS.ids, 100)) : NO_STRINGS,
+    tags: draft.tags?.length ? sharedList(uniqueClipped(draft.tags, LIMITS.ids, 100)) : NO_STRINGS,
   };
   put(out, "description", clipOptional(draft.description, LIMITS.description));
-  put(out, "rawSeverity", clipOptional(draft.rawSeverity, 100));
+  put(out, "rawSeverity", sharedText(clipOptional(draft.rawSeverity, 100)));
   put(out, "confidence", draft.confidence);
   if (draft.cvss) out.cvss = buildCvss(draft.cvss);
   if (draft.vulnerability) {
     const id = clip(canonicalVulnId(draft.vulnerability.id), 200);
     const aliases = draft.vulnerability.aliases.length
-      ? uniqueClipped(draft.vulnerability.aliases.map(canonicalVulnId), LIMITS.ids, 200).filter(
-          (a) => a !== id,
+      ? sharedList(
+          uniqueClipped(draft.vulnerability.aliases.map(canonicalVulnId), LIMITS.ids, 200).filter(
+            (a) => a !== id,
+          ),
         )
-      : [];
+      : NO_STRINGS;
     out.vulnerability = { id, aliases };
   }
   if (draft.package) out.package = buildPackage(draft.package);
