@@ -104,6 +104,12 @@ function source(o: Observed, scan: ScanInput): Source {
   };
 }
 
+/** A settled read back as its value, or its error thrown. */
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
+}
+
 function chunked<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -135,18 +141,24 @@ export async function correlateScan(
 
   if (!options.recovering) await finishPredecessor(deps, scan.appId, scanId);
 
-  let normalized: unknown;
-  try {
-    normalized = await getJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId));
-  } catch (error) {
-    if (isNoSuchKey(error)) return { outcome: "skipped", reason: "its normalized report is gone" };
-    throw error;
-  }
+  // the reads correlation builds on do not depend on each other: one round trip's wait, not five
+  const reads = await Promise.allSettled([
+    getJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId)),
+    getApp(deps.db, scan.appId).then(async (app) => ({ app, ownerOf: await ownershipFor(deps, scan, app) })),
+    deps.intel?.(),
+    listExceptions(deps.db, ["active"]),
+    loadBaseState(deps.db, deps.bucket, scan.appId, scan.scanId),
+  ]);
+  // a report that is gone skips the scan, whatever else failed (as when these reads ran in turn)
+  if (reads[0].status === "rejected" && isNoSuchKey(reads[0].reason))
+    return { outcome: "skipped", reason: "its normalized report is gone" };
+  const normalized = settled(reads[0]);
+  const { app, ownerOf } = settled(reads[1]);
+  const intel = settled(reads[2]);
+  const exceptions = settled(reads[3]);
+  const loaded = settled(reads[4]);
   const report = NormalizedReport.parse(normalized);
-  const app = await getApp(deps.db, scan.appId);
-  const ownerOf = await ownershipFor(deps, scan, app);
   const context = appContextOf(scan.appId, app);
-  const intel = await deps.intel?.();
   const now = deps.now?.() ?? new Date();
   const scorer: Scorer = (view, firstSeenAt) =>
     scoreView(view, firstSeenAt, context, intel, deps.policy, now);
@@ -165,7 +177,7 @@ export async function correlateScan(
     at: scan.createdAt,
   };
 
-  const activeExceptions = (await listExceptions(deps.db, ["active"])).map((s) => s.exception);
+  const activeExceptions = exceptions.map((s) => s.exception);
   const markOf = (o: Observed) =>
     exceptionMarkFor(
       {
@@ -179,7 +191,6 @@ export async function correlateScan(
       activeExceptions,
       now,
     );
-  const loaded = await loadBaseState(deps.db, deps.bucket, scan.appId, scan.scanId);
   const adopt = await legacyScopeToAdopt(deps.db, loaded.base, scan);
   if (adopt) input.adopt = adopt;
   const plan = planCorrelation(loaded.base, input, report.findings);
@@ -216,19 +227,15 @@ export async function correlateScan(
       );
     // after the writes (a sync must not read the findings before they change), before the commit
     // (a crash here replays the scan, which records the same markers again)
-    await recordPostureChanges(
-      deps.db,
-      scan.appId,
-      plan.changes.map((c) => c.findingId),
-      scan.scanId,
-    );
-    await recordTicketChanges(
-      deps.db,
-      scan.appId,
-      `scan#${scan.scanId}`,
-      ticketRelevant(plan.changes),
-      input.at,
-    );
+    await Promise.all([
+      recordPostureChanges(
+        deps.db,
+        scan.appId,
+        plan.changes.map((c) => c.findingId),
+        scan.scanId,
+      ),
+      recordTicketChanges(deps.db, scan.appId, `scan#${scan.scanId}`, ticketRelevant(plan.changes), input.at),
+    ]);
     if (stateKey) await finishStateCommit(deps.db, scan.appId, loaded.pointer, scan.scanId, stateKey);
     await publishChanges(deps.events, plan.changes, input);
   }
