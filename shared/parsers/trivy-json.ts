@@ -19,6 +19,7 @@ import { type FindingDraft, makeFinding } from "./finding-builder.ts";
 import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { forEachElement, JsonArray, LazyArray } from "./lazy-json.ts";
 import { newestCvss } from "./newest-cvss.ts";
+import { ParseError } from "./parse-error.ts";
 import { parseShape } from "./shape.ts";
 
 /**
@@ -72,7 +73,8 @@ const Vulnerability = z.object({
   Status: z.string().optional(),
   Severity: z.string().optional(),
   SeveritySource: z.string().optional(),
-  CVSS: z.record(z.string(), CvssBlock).nullish(),
+  // checked block by block where it is read (cvssOf): zod's record costs as much as all the rest
+  CVSS: z.unknown().optional(),
   CweIDs: z.array(z.string()).nullish(),
   References: z.array(z.string()).nullish(),
   PrimaryURL: z.string().optional(),
@@ -249,14 +251,17 @@ function severityOf(word: string | undefined, cvss: Cvss | undefined): Severity 
 }
 
 /** Newest vector, preferring NVD, then the severity source, then the data source, then the rest. */
-function cvssOf(v: Vulnerability): Cvss | undefined {
+function cvssOf(v: Vulnerability, where: string): Cvss | undefined {
   const blocks = v.CVSS;
-  if (!blocks) return undefined;
+  if (blocks === undefined || blocks === null) return undefined;
+  if (!isRecord(blocks))
+    throw new ParseError("unexpected report shape: CVSS is not an object", FORMAT, `${where}.CVSS`);
   const order = [...new Set(["nvd", v.SeveritySource, v.DataSource?.ID, ...Object.keys(blocks)])];
   const candidates: Array<Cvss | undefined> = [];
   for (const source of order) {
-    const b: CvssBlock | undefined = source ? blocks[source] : undefined;
-    if (!b) continue;
+    const raw = source ? blocks[source] : undefined;
+    if (raw === undefined) continue;
+    const b: CvssBlock = parseShape(CvssBlock, raw, FORMAT, `${where}.CVSS.${source}`);
     candidates.push(
       cvssFrom(b.V40Vector, b.V40Score),
       cvssFrom(b.V3Vector, b.V3Score),
@@ -290,8 +295,13 @@ function directOf(pkg: Package | undefined): boolean | undefined {
   return undefined;
 }
 
-function vulnerabilityDraft(v: Vulnerability, c: ResultContext, pkg: Package | undefined): FindingDraft {
-  const cvss = cvssOf(v);
+function vulnerabilityDraft(
+  v: Vulnerability,
+  c: ResultContext,
+  pkg: Package | undefined,
+  where: string,
+): FindingDraft {
+  const cvss = cvssOf(v, where);
   const purl = v.PkgIdentifier?.PURL || undefined;
   const fallback = purl ? undefined : purlFromEcosystem(c.result.Type, v.PkgName, v.InstalledVersion);
   const category: Category = c.os ? "container" : "sca";
@@ -394,7 +404,7 @@ function modifiedDraft(raw: unknown, where: string, c: ResultContext): FindingDr
   let draft: FindingDraft;
   switch (mod.Type) {
     case "vulnerability":
-      draft = vulnerabilityDraft(parseShape(Vulnerability, mod.Finding, FORMAT, at), c, undefined);
+      draft = vulnerabilityDraft(parseShape(Vulnerability, mod.Finding, FORMAT, at), c, undefined, at);
       break;
     case "misconfiguration":
       draft = misconfigurationDraft(parseShape(Misconfiguration, mod.Finding, FORMAT, at), c);
@@ -436,9 +446,10 @@ function parseResult(
   const out: NormalizedFinding[] = [];
   const packages = packageIndex(result, where);
   forEachElement(result.Vulnerabilities, (rawV, i) => {
-    const v = parseShape(Vulnerability, rawV, FORMAT, `${where}.Vulnerabilities[${i}]`);
+    const at = `${where}.Vulnerabilities[${i}]`;
+    const v = parseShape(Vulnerability, rawV, FORMAT, at);
     const pkg = packages.get(v.PkgID ?? `${v.PkgName}@${v.InstalledVersion ?? ""}`);
-    out.push(makeFinding(vulnerabilityDraft(v, c, pkg)));
+    out.push(makeFinding(vulnerabilityDraft(v, c, pkg, at)));
   });
   forEachElement(result.Misconfigurations, (rawM, i) => {
     const m = parseShape(Misconfiguration, rawM, FORMAT, `${where}.Misconfigurations[${i}]`);

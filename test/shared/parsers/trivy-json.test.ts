@@ -222,6 +222,31 @@ describe("trivy-json: edge cases", () => {
       /trivy-json: .*\(at Results\[0\]\.Vulnerabilities\[1\]\.PkgName\)/,
     );
   });
+
+  it("fails a malformed CVSS block with its source in the path, and a CVSS that is not an object", () => {
+    const withCvss = (CVSS: unknown): ReportDocument => ({
+      syntax: "json",
+      value: {
+        SchemaVersion: 2,
+        Results: [
+          {
+            Target: "go.mod",
+            Class: "lang-pkgs",
+            Vulnerabilities: [{ VulnerabilityID: "CVE-2020-1", PkgName: "a", CVSS }],
+          },
+        ],
+      },
+    });
+    expect(() => trivyJson.parse(withCvss({ ghsa: { V3Score: "9.8" } }), ctx)).toThrow(
+      /\(at Results\[0\]\.Vulnerabilities\[0\]\.CVSS\.ghsa\.V3Score\)/,
+    );
+    expect(() => trivyJson.parse(withCvss("CVSS:3.1/AV:N"), ctx)).toThrow(/CVSS is not an object/);
+    const ok = trivyJson.parse(
+      withCvss({ ghsa: { V3Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", V3Score: 9.8 } }),
+      ctx,
+    );
+    expect(ok.findings[0]?.cvss).toMatchObject({ version: "3.1", score: 9.8 });
+  });
 });
 
 describe("trivy-json: before SchemaVersion", () => {
