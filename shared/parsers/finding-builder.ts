@@ -34,10 +34,18 @@ function clipOptional(text: string | undefined, max: number): string | undefined
 }
 
 function uniqueClipped(values: Array<string | undefined>, maxItems: number, maxLength: number): string[] {
+  // the common one- and two-item lists, without the Set
   if (values.length === 1) {
-    // the common one-item list, without the Set
     const v = values[0]?.trim();
     return v && maxItems > 0 ? [clip(v, maxLength)] : [];
+  }
+  if (values.length === 2 && maxItems >= 2) {
+    const a = values[0]?.trim();
+    const b = values[1]?.trim();
+    const ca = a ? clip(a, maxLength) : undefined;
+    const cb = b ? clip(b, maxLength) : undefined;
+    if (ca === undefined) return cb === undefined ? [] : [cb];
+    return cb === undefined || cb === ca ? [ca] : [ca, cb];
   }
   const out = new Set<string>();
   for (const value of values) {
@@ -177,6 +185,21 @@ function buildCvss(c: NonNullable<FindingDraft["cvss"]>): NonNullable<Normalized
 
 function buildLocation(l: Location | undefined): Location {
   if (!l) return NO_LOCATION;
+  // an image's location (the image alone) repeats across all its OS package findings
+  const imageOnly =
+    l.image !== undefined &&
+    l.file === undefined &&
+    l.startLine === undefined &&
+    l.endLine === undefined &&
+    l.snippetHash === undefined &&
+    l.url === undefined &&
+    l.method === undefined &&
+    l.parameter === undefined &&
+    l.resource === undefined;
+  if (imageOnly) {
+    const known = imageLocations.get(l.image ?? "");
+    if (known) return known;
+  }
   const out: Location = {};
   put(out, "file", l.file ? clip(normalizePath(l.file), LIMITS.path) : undefined);
   put(out, "startLine", lineNumber(l.startLine));
@@ -189,12 +212,10 @@ function buildLocation(l: Location | undefined): Location {
   put(out, "parameter", clipOptional(l.parameter, LIMITS.shortText));
   put(out, "resource", clipOptional(l.resource, LIMITS.path));
   put(out, "image", clipOptional(l.image, LIMITS.path));
-  const keys = Object.keys(out);
-  if (!keys.length) return NO_LOCATION;
-  // an image's location (the image alone) repeats across all its OS package findings
-  if (keys.length === 1 && out.image !== undefined)
-    return imageLocations.get(out.image) ?? remember(imageLocations, out.image, frozen(out));
-  return out;
+  if (imageOnly && out.image !== undefined && l.image !== undefined)
+    return remember(imageLocations, l.image, frozen(out));
+  for (const _ in out) return out;
+  return NO_LOCATION;
 }
 
 function buildPackage(p: NonNullable<FindingDraft["package"]>): PackageRef {
