@@ -256,10 +256,13 @@ function cvssOf(v: Vulnerability, where: string): Cvss | undefined {
   if (blocks === undefined || blocks === null) return undefined;
   if (!isRecord(blocks))
     throw new ParseError("unexpected report shape: CVSS is not an object", FORMAT, `${where}.CVSS`);
-  const order = [...new Set(["nvd", v.SeveritySource, v.DataSource?.ID, ...Object.keys(blocks)])];
+  const preferred = ["nvd", v.SeveritySource, v.DataSource?.ID];
+  const order: string[] = [];
+  for (const source of preferred) if (source && !order.includes(source)) order.push(source);
+  for (const source in blocks) if (!order.includes(source)) order.push(source);
   const candidates: Array<Cvss | undefined> = [];
   for (const source of order) {
-    const raw = source ? blocks[source] : undefined;
+    const raw = blocks[source];
     if (raw === undefined) continue;
     const b: CvssBlock = parseShape(CvssBlock, raw, FORMAT, `${where}.CVSS.${source}`);
     candidates.push(
