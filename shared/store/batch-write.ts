@@ -32,12 +32,46 @@ export async function batchWrite(
   /** Called before each chunk is sent (tests inject crashes here). */
   beforeChunk?: (size: number) => void,
 ): Promise<BatchWriteStats> {
+  return batchWriteOf(client, tableName, requests, (r) => r, concurrency, beforeChunk);
+}
+
+/**
+ * Puts one item per source, each built just before its chunk is sent: the first requests are on
+ * their way while later items are still being built (a first ingest's items take as long to build
+ * as a few hundred requests take to land), and no list of every item is held.
+ */
+export function batchPut<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  sources: readonly T[],
+  itemOf: (source: T) => Record<string, unknown>,
+  concurrency = 8,
+  beforeChunk?: (size: number) => void,
+): Promise<BatchWriteStats> {
+  return batchWriteOf(
+    client,
+    tableName,
+    sources,
+    (source) => ({ PutRequest: { Item: itemOf(source) } }),
+    concurrency,
+    beforeChunk,
+  );
+}
+
+async function batchWriteOf<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  sources: readonly T[],
+  requestOf: (source: T) => WriteRequest,
+  concurrency: number,
+  beforeChunk: ((size: number) => void) | undefined,
+): Promise<BatchWriteStats> {
   const stats: BatchWriteStats = { requests: 0, retries: 0, consumedWcu: 0 };
-  const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  const chunks: (readonly T[])[] = [];
+  for (let i = 0; i < sources.length; i += 25) chunks.push(sources.slice(i, i + 25));
   await mapConcurrent(chunks, concurrency, async (chunk) => {
-    let pending = chunk;
-    beforeChunk?.(pending.length);
+    beforeChunk?.(chunk.length);
+    let pending = chunk.map(requestOf);
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS)
         throw new Error(

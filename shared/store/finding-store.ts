@@ -14,7 +14,7 @@ import {
   TrackedFinding,
 } from "#shared/domain/tracked-finding";
 import { batchGetItems } from "./batch-get.ts";
-import { batchWrite } from "./batch-write.ts";
+import { batchPut, batchWrite } from "./batch-write.ts";
 import { queryAll, queryPage } from "./query.ts";
 import { keys, riskSortKey } from "./table.ts";
 import { conditionally, isConditionalCheckFailed, type TableRef, withoutKeys } from "./table-ref.ts";
@@ -65,17 +65,28 @@ export function findingItem(f: TrackedFinding): Record<string, unknown> {
 
 export async function putNewFindings(
   db: TableRef,
-  findings: TrackedFinding[],
+  findings: readonly TrackedFinding[],
   beforeChunk?: (size: number) => void,
 ): Promise<WriteStats> {
-  const stats = await batchWrite(
+  return putNewFindingsOf(db, findings, (f) => f, beforeChunk);
+}
+
+/** Puts new findings built from their sources chunk by chunk, as the writes go (see batchPut). */
+export async function putNewFindingsOf<T>(
+  db: TableRef,
+  sources: readonly T[],
+  build: (source: T) => TrackedFinding,
+  beforeChunk?: (size: number) => void,
+): Promise<WriteStats> {
+  const stats = await batchPut(
     db.client,
     db.tableName,
-    findings.map((f) => ({ PutRequest: { Item: findingItem(f) } })),
+    sources,
+    (s) => findingItem(build(s)),
     8,
     beforeChunk,
   );
-  return { puts: findings.length, updates: 0, consumedWcu: stats.consumedWcu };
+  return { puts: sources.length, updates: 0, consumedWcu: stats.consumedWcu };
 }
 
 /** Which of these findings exist: 100 keys per BatchGetItem, keys only, several in flight. */

@@ -31,7 +31,7 @@ import {
   closeSource,
   existingFindingIds,
   mergeFinding,
-  putNewFindings,
+  putNewFindingsOf,
   resolveFinding,
   updateFromObservation,
 } from "#shared/store/finding-store";
@@ -102,6 +102,10 @@ function source(o: Observed, scan: ScanInput): Source {
     open: true,
     ...(o.observations > 1 ? { observations: o.observations } : {}),
   };
+}
+
+function isFirstSighting(change: FindingChange): change is FindingChange & { observed: Observed } {
+  return change.kind === "created" && change.observed !== undefined;
 }
 
 /** A settled read back as its value, or its error thrown. */
@@ -334,37 +338,37 @@ async function applyChanges(
   };
   const scoreOf = (o: Observed, firstSeenAt: string) => scorer(o.view, firstSeenAt);
 
-  const created: TrackedFinding[] = [];
+  const created: Array<FindingChange & { observed: Observed }> = [];
   const rest: FindingChange[] = [];
   for (const change of changes) {
-    if (change.kind === "created" && change.observed) {
-      const o = change.observed;
-      const score = scoreOf(o, change.firstSeenAt);
-      const owner = ownerOf(o.view);
-      // built by assignment after one spread: conditional spreads would make each item a slow dictionary
-      const finding: TrackedFinding = {
-        ...o.view,
-        findingId: o.findingId,
-        appId: scan.appId,
-        correlationKey: o.key,
-        status: "open",
-        firstSeenAt: change.firstSeenAt,
-        reopenCount: 0,
-        sources: { [scan.scopeId]: source(o, scan) },
-        contentHash: o.contentHash,
-        team: owner.owner,
-        ownerSource: owner.source,
-        openedBy: { scanId: scan.scanId, tool: scan.tool.name },
-      };
-      if (o.cve) finding.cve = o.cve;
-      if (score) finding.score = score;
-      const mark = markOf(o);
-      if (mark) finding.exception = mark;
-      created.push(finding);
-    } else {
-      rest.push(change);
-    }
+    if (isFirstSighting(change)) created.push(change);
+    else rest.push(change);
   }
+  const build = (change: FindingChange & { observed: Observed }): TrackedFinding => {
+    const o = change.observed;
+    const owner = ownerOf(o.view);
+    // built by assignment after one spread: conditional spreads would make each item a slow dictionary
+    const finding: TrackedFinding = {
+      ...o.view,
+      findingId: o.findingId,
+      appId: scan.appId,
+      correlationKey: o.key,
+      status: "open",
+      firstSeenAt: change.firstSeenAt,
+      reopenCount: 0,
+      sources: { [scan.scopeId]: source(o, scan) },
+      contentHash: o.contentHash,
+      team: owner.owner,
+      ownerSource: owner.source,
+      openedBy: { scanId: scan.scanId, tool: scan.tool.name },
+    };
+    if (o.cve) finding.cve = o.cve;
+    const score = scoreOf(o, change.firstSeenAt);
+    if (score) finding.score = score;
+    const mark = markOf(o);
+    if (mark) finding.exception = mark;
+    return finding;
+  };
 
   let puts = 0;
   let updates = 0;
@@ -374,19 +378,22 @@ async function applyChanges(
     ? await existingFindingIds(
         deps.db,
         scan.appId,
-        created.map((f) => f.findingId),
+        created.map((c) => c.findingId),
       )
     : new Set<string>();
-  const fresh = landed.size ? created.filter((f) => !landed.has(f.findingId)) : created;
-  // first sightings in bulk: 25 items per request, several requests in flight, no barrier between them
-  await putNewFindings(deps.db, fresh, spend);
+  const fresh = landed.size ? created.filter((c) => !landed.has(c.findingId)) : created;
+  // first sightings in bulk: 25 items per request, several requests in flight, each chunk's items
+  // built as it goes out, so the first writes land while the rest are still being scored
+  await putNewFindingsOf(deps.db, fresh, build, spend);
   puts += fresh.length;
-  const again = created.filter((f) => landed.has(f.findingId));
-  await mapConcurrent(again, WRITE_CONCURRENCY, async (finding) => {
-    const o = changes.find((c) => c.findingId === finding.findingId)?.observed;
-    if (!o) return;
+  const again = landed.size ? created.filter((c) => landed.has(c.findingId)) : [];
+  await mapConcurrent(again, WRITE_CONCURRENCY, async (change) => {
+    const o = change.observed;
     spend(1);
-    await updateFromObservation(deps.db, observationUpdate(o, scan, ownerOf(o.view), finding.score, next));
+    await updateFromObservation(
+      deps.db,
+      observationUpdate(o, scan, ownerOf(o.view), scoreOf(o, change.firstSeenAt), next),
+    );
     updates++;
   });
 
