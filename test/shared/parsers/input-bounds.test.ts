@@ -1,4 +1,6 @@
 import { constants } from "node:buffer";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { csvDelimiter, parseCsv } from "#shared/parsers/csv";
@@ -151,6 +153,18 @@ describe("JSON tree memory", () => {
 });
 
 describe("long lists within the bounds", () => {
+  it("parse: a JSON Lines report past the lazy threshold is read line by line, from its bytes", () => {
+    const line = readFileSync(resolve("test/fixtures/parsers/nuclei-json/results-v2.jsonl"), "utf8")
+      .split("\n")
+      .find((l) => l.trim());
+    const lines = Array.from({ length: Math.ceil((9 * 1024 * 1024) / (line?.length ?? 1)) }, () => line);
+    const text = `${lines.join("\n")}\n`;
+    expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+    const report = parseReport(Buffer.from(text), CTX);
+    expect(report.format).toBe("nuclei-json");
+    expect(report.count).toBe(lines.length);
+  });
+
   it("parse: a pre-SchemaVersion Trivy array of 60,000 small results, read lazily", () => {
     const result = (i: number) =>
       `{"Target":"app/package-lock.json","Type":"npm","Vulnerabilities":[{"VulnerabilityID":"CVE-2024-${i}","PkgName":"p${i}","InstalledVersion":"1.0.0","Severity":"LOW","Description":"${"d".repeat(100)}"}]}`;
