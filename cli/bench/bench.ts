@@ -32,6 +32,9 @@ export interface BenchLine {
 export const MEASURES = [
   "parse-sarif",
   "parse-trivy",
+  "parse-cyclonedx",
+  "parse-nuclei",
+  "parse-dependency-check",
   "ingest",
   "sarif-e2e",
   "memory-200mb",
