@@ -316,45 +316,6 @@ async function sarifEndToEnd(io: CliIo): Promise<void> {
   }
 }
 
-async function memory200(io: CliIo): Promise<void> {
-  const { parseReport } = await import("#shared/parsers/registry");
-  const dir = mkdtempSync(join(tmpdir(), "aspm-bench-"));
-  try {
-    const file = join(dir, "big.sarif");
-    writeFileSync(file, sarifReport(200 * MB, 5));
-    gc();
-    // baseline: the peak RSS of a process that only JSON.parses the same file
-    const probe = spawnSync(
-      process.execPath,
-      [
-        "--max-old-space-size=2048",
-        "-e",
-        `const t=require('fs').readFileSync(${JSON.stringify(file)},'utf8');JSON.parse(t);console.log(Math.round(process.resourceUsage().maxRSS/1024))`,
-      ],
-      { encoding: "utf8" },
-    );
-    const baselineMb = Number(probe.stdout.trim());
-    const { readFileSync, statSync } = await import("node:fs");
-    const size = statSync(file).size / MB;
-    const t = performance.now();
-    const report = parseReport(readFileSync(file), { secretSalt: "bench" });
-    const ms = performance.now() - t;
-    const peak = peakRssMb();
-    printBench(io, {
-      name: "memory_200mb_report",
-      value: peak,
-      unit: "MB peak RSS",
-      baseline: Number.isFinite(baselineMb) ? baselineMb : null,
-      ratio: Number.isFinite(baselineMb) && baselineMb > 0 ? round(peak / baselineMb) : null,
-      budget: "fits a 2 GB Lambda (run with --max-old-space-size=2048)",
-      peakRssMb: peak,
-      note: `${size.toFixed(0)} MB SARIF, ${report.count} findings in ${(ms / 1000).toFixed(1)} s; baseline = peak RSS of a bare JSON.parse of the same file`,
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 async function badInputs(io: CliIo): Promise<void> {
   const cap = capsFromEnv();
   const floor = spawnBadInput(BASELINE_INPUT.name).outcome;
@@ -575,7 +536,7 @@ export async function runMeasure(io: CliIo, name: MeasureName): Promise<void> {
     case "sarif-e2e":
       return sarifEndToEnd(io);
     case "memory-200mb":
-      return memory200(io);
+      return (await import("./memory.ts")).memoryPerFamily(io);
     case "correlate-250k":
       return (await import("./correlate-scale.ts")).correlateAtScale(io);
     case "bad-input":
