@@ -37,6 +37,7 @@ export const MEASURES = [
   "parse-dependency-check",
   "ingest",
   "sarif-e2e",
+  "e2e-parallel",
   "memory-200mb",
   "correlate-250k",
   "bad-input",

@@ -316,6 +316,82 @@ async function sarifEndToEnd(io: CliIo): Promise<void> {
   }
 }
 
+/**
+ * e2e_uploads_parallel: 30 uploads across 5 apps started at once on the local stack, from the
+ * first byte sent to the last of the 30 scans processed, against one upload of the same size
+ * alone. A scan's end is its `processed` transition's timestamp (the stack runs on this machine's
+ * clock), not the poll that saw it, so the poll interval does not round the figures up. The
+ * local stack polls each queue with one consumer (one normalize and one correlate "instance"), so
+ * here the figure is mostly queueing; on AWS, Lambda scales the consumers out.
+ */
+const PARALLEL_UPLOADS = 30;
+const PARALLEL_APPS = 5;
+// 500 findings each keeps the measure well under a minute on a 2-core machine (1,000: about 55 s)
+const PARALLEL_FINDINGS = 500;
+
+async function uploadsInParallel(io: CliIo): Promise<void> {
+  const { startLocalStack } = await import("#cli/local/stack");
+  const { uploadReport, waitForScan } = await import("#cli/api-client");
+  const stack = await startLocalStack({ memory: true });
+  const dir = mkdtempSync(join(tmpdir(), "aspm-bench-"));
+  try {
+    const api = { url: stack.apiUrl, token: stack.apiToken };
+    const write = (name: string, seed: number, findings: number) => {
+      const file = join(dir, name);
+      writeFileSync(file, sarifReport(0, seed, findings));
+      return file;
+    };
+    const upload = async (file: string, app: string) => {
+      const start = Date.now();
+      const scanId = await uploadReport(api, file, { app });
+      const scan = await waitForScan(api, scanId, () => undefined, 300_000);
+      const seen = Date.now();
+      const processedAt = Date.parse(scan.updatedAt);
+      const end = processedAt >= start && processedAt <= seen ? processedAt : seen;
+      return { app, scanId, scan, start, end, ms: end - start };
+    };
+    // every report different, the same size
+    const files = Array.from({ length: PARALLEL_UPLOADS }, (_, i) =>
+      write(`parallel-${i}.sarif`, 200 + i, PARALLEL_FINDINGS),
+    );
+    const aloneFile = write("alone.sarif", 199, PARALLEL_FINDINGS);
+    await upload(write("warm.sarif", 4, 100), "bench-warm");
+
+    const alone = await upload(aloneFile, "bench-e2e-alone");
+    if (alone.scan.status !== "processed")
+      throw new Error(`the upload alone ended ${alone.scan.status}: ${alone.scan.failure?.reason}`);
+    const started = Date.now();
+    const runs = await Promise.all(
+      files.map((file, i) => upload(file, `bench-e2e-parallel-${i % PARALLEL_APPS}`)),
+    );
+    const notProcessed = runs.filter((r) => r.scan.status !== "processed");
+    if (notProcessed.length)
+      throw new Error(
+        `${notProcessed.length} of ${runs.length} scans did not end processed: ${notProcessed
+          .map(
+            (r) =>
+              `${r.scanId} (${r.app}) ${r.scan.status}${r.scan.failure ? `: ${r.scan.failure.reason}` : ""}`,
+          )
+          .join("; ")}`,
+      );
+    const totalMs = Math.max(...runs.map((r) => r.end)) - started;
+    const perScan = runs.map((r) => r.ms);
+    printBench(io, {
+      name: "e2e_uploads_parallel",
+      value: round(totalMs / 1000, 1),
+      unit: "s",
+      baseline: round(alone.ms / 1000, 2),
+      ratio: round(totalMs / alone.ms, 1),
+      budget: "every scan processed",
+      peakRssMb: peakRssMb(),
+      note: `${PARALLEL_UPLOADS} uploads of ${PARALLEL_FINDINGS}-finding SARIF reports across ${PARALLEL_APPS} apps, started at once, first byte sent to the last scan processed; per scan (its first byte to its processed transition) p50 ${(median(perScan) / 1000).toFixed(1)} s, max ${(Math.max(...perScan) / 1000).toFixed(1)} s; baseline = one upload of the same size alone, first byte to processed; the local stack has one consumer per queue, so uploads queue behind each other (Lambda scales out)`,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
+  }
+}
+
 async function badInputs(io: CliIo): Promise<void> {
   const cap = capsFromEnv();
   const floor = spawnBadInput(BASELINE_INPUT.name).outcome;
@@ -535,6 +611,8 @@ export async function runMeasure(io: CliIo, name: MeasureName): Promise<void> {
       return ingest(io);
     case "sarif-e2e":
       return sarifEndToEnd(io);
+    case "e2e-parallel":
+      return uploadsInParallel(io);
     case "memory-200mb":
       return (await import("./memory.ts")).memoryPerFamily(io);
     case "correlate-250k":
