@@ -6,7 +6,8 @@ import { CliError, type CliIo } from "../io.ts";
 /**
  * `npm run bench`: every figure of DESIGN §11 as a ratio against a baseline measured in the same
  * run, one measure per child process (so peak memory is that measure's own), printed as
- * `BENCH {"name","value","unit","baseline","ratio"}` lines. Nothing here asserts timings: budgets
+ * `BENCH {"name","value","unit","baseline","ratio"}` lines (timed figures: medians of interleaved
+ * rounds, with `rounds`, `ratioMin`, `ratioMax` and `noisy`; see stats.ts). Nothing here asserts timings: budgets
  * are read by people and by the issue notes, never by tests.
  */
 
@@ -19,13 +20,24 @@ export interface BenchLine {
   budget?: string;
   peakRssMb?: number;
   note?: string;
+  /** Interleaved rounds behind the figure (stats.ts); value, baseline and ratio are their medians. */
+  rounds?: number;
+  /** The lowest and highest per-round ratio. */
+  ratioMin?: number;
+  ratioMax?: number;
+  /** The per-round ratios spread wider than ±15% of the median ratio: read the figure with care. */
+  noisy?: boolean;
 }
 
 export const MEASURES = [
   "parse-sarif",
   "parse-trivy",
+  "parse-cyclonedx",
+  "parse-nuclei",
+  "parse-dependency-check",
   "ingest",
   "sarif-e2e",
+  "e2e-parallel",
   "memory-200mb",
   "correlate-250k",
   "bad-input",
