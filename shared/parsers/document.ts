@@ -169,34 +169,45 @@ function firstNonSpace(text: string): string {
 }
 
 /**
- * Each non-blank line, trimmed, with its number. Walks the text with indexOf: no array of every
- * line (a text of blank lines would make hundreds of millions of empty strings).
+ * Each non-blank line, trimmed, with its number. Walks the text (or the UTF-8 bytes, decoding one
+ * line at a time, so a big JSON Lines report is never decoded whole) with indexOf: no array of
+ * every line (a text of blank lines would make hundreds of millions of empty strings). `head`
+ * decodes only a line's first chars: enough to see how it starts.
  */
-function* nonBlankLines(text: string): Generator<{ line: string; lineNo: number }> {
+function* nonBlankLines(
+  source: string | Buffer,
+  head = Number.POSITIVE_INFINITY,
+): Generator<{ line: string; lineNo: number }> {
   let lineNo = 0;
-  for (let at = 0; at <= text.length; ) {
-    let end = text.indexOf("\n", at);
-    if (end === -1) end = text.length;
+  for (let at = 0; at <= source.length; ) {
+    let end = typeof source === "string" ? source.indexOf("\n", at) : source.indexOf(0x0a, at);
+    if (end === -1) end = source.length;
     lineNo++;
-    const line = text.slice(at, end).trim();
+    let line = lineOf(source, at, Math.min(end, at + head)).trim();
+    // a line blank in its first chars may still hold a value further on
+    if (!line && end > at + head) line = lineOf(source, at, end).trim();
     if (line) yield { line, lineNo };
     at = end + 1;
   }
 }
 
+function lineOf(source: string | Buffer, from: number, to: number): string {
+  return typeof source === "string" ? source.slice(from, to) : source.toString("utf8", from, to);
+}
+
 /** Several top-level objects, one per line: JSON Lines (a line that starts otherwise is not). */
-function looksLikeJsonLines(text: string): boolean {
+function looksLikeJsonLines(source: string | Buffer): boolean {
   let lines = 0;
-  for (const { line } of nonBlankLines(text)) {
+  for (const { line } of nonBlankLines(source, 64)) {
     if (!line.startsWith("{")) return false;
     lines++;
   }
   return lines > 1;
 }
 
-function parseJsonLines(text: string): unknown[] {
+function parseJsonLines(source: string | Buffer): unknown[] {
   const values: unknown[] = [];
-  for (const { line, lineNo } of nonBlankLines(text)) {
+  for (const { line, lineNo } of nonBlankLines(source)) {
     if (!line.startsWith("{") && !line.startsWith("[")) {
       throw new ParseError("a JSON Lines record does not start with '{'", undefined, `line ${lineNo}`);
     }
@@ -241,8 +252,7 @@ function readJson(utf8: Buffer, limits: InputLimits, text: () => string): Report
   } catch (error) {
     if (error instanceof ParseError) throw error;
     // several top-level objects, one per line, is JSON Lines (the bounds scan counted its records)
-    const whole = text();
-    if (looksLikeJsonLines(whole)) return { syntax: "jsonl", values: parseJsonLines(whole) };
+    if (looksLikeJsonLines(utf8)) return { syntax: "jsonl", values: parseJsonLines(utf8) };
     throw jsonError(error);
   }
 }
