@@ -235,10 +235,25 @@ export function readDocument(text: string, limits: InputLimits = INPUT_LIMITS): 
  * text, but JSON is scanned and, when big, parsed from the bytes, so its text is never held whole.
  */
 export function readReport(utf8: Buffer, limits: InputLimits = INPUT_LIMITS): ReportDocument {
-  const at = utf8.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
-  const first = at === -1 ? undefined : utf8[at];
+  const first = utf8[firstNonBlankByte(utf8)];
   if (first === 0x7b || first === 0x5b) return readJson(utf8, limits, () => utf8.toString("utf8"));
   return readDocument(utf8.toString("utf8"), limits);
+}
+
+/** The index of the first byte that is not an ASCII blank (tab to carriage return, space), or -1. */
+function firstNonBlankByte(utf8: Uint8Array): number {
+  for (let i = 0; i < utf8.length; i++) {
+    const b = utf8[i] ?? 0;
+    if (b !== 0x20 && (b < 0x09 || b > 0x0d)) return i;
+  }
+  return -1;
+}
+
+/** Only blanks, Unicode ones included (the text is decoded only when a byte is not ASCII). */
+export function isBlankReport(utf8: Buffer): boolean {
+  const at = firstNonBlankByte(utf8);
+  if (at === -1) return true;
+  return (utf8[at] ?? 0) >= 0x80 && !/\S/.test(utf8.toString("utf8", at));
 }
 
 function readJson(utf8: Buffer, limits: InputLimits, text: () => string): ReportDocument {

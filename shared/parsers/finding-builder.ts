@@ -79,7 +79,7 @@ export function withFindingCap<T>(cap: number, parse: () => T): T {
 
 function cwesOf(values: NonNullable<FindingDraft["cwes"]>): string[] {
   const only = values.length === 1 ? values[0] : undefined;
-  // a single id already in our form: the shared list, with no extraction
+  // one id as the tool wrote it (the common case): normalized once a report, then shared
   if (typeof only === "string") {
     const known = cweLists.get(only);
     if (known) return known;

@@ -10,7 +10,7 @@ import { clairJson } from "./clair.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
 import { dockleJson } from "./dockle.ts";
-import { inputLimits, type ReportDocument, readReport, reportBytes } from "./document.ts";
+import { inputLimits, isBlankReport, type ReportDocument, readReport, reportBytes } from "./document.ts";
 import { EMPTY_FILE } from "./empty-report.ts";
 import { withFindingCap } from "./finding-builder.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
@@ -163,15 +163,6 @@ function describe(doc: ReportDocument): string {
   }
 }
 
-/** Only blanks, Unicode ones included (the text is decoded only when a byte is not ASCII). */
-function isBlank(utf8: Buffer): boolean {
-  for (const b of utf8) {
-    if (b === 0x20 || (b >= 0x09 && b <= 0x0d)) continue;
-    return b < 0x80 ? false : !/\S/.test(utf8.toString("utf8"));
-  }
-  return true;
-}
-
 /** The declared format, or a clear error naming the ids we read. */
 function declaredFormat(formatId: string): ReportFormat {
   const format = formatById(formatId);
@@ -196,7 +187,7 @@ export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: str
   const declared = formatId === undefined ? undefined : declaredFormat(formatId);
   const utf8 = reportBytes(bytes, limits.maxBytes);
   let doc: ReportDocument;
-  if (!isBlank(utf8)) doc = readReport(utf8, limits);
+  if (!isBlankReport(utf8)) doc = readReport(utf8, limits);
   else if (!declared)
     throw new ParseError(
       "the input is empty; pass --format if your scanner writes an empty file when it finds nothing",
