@@ -46,6 +46,19 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
 }
 
 /**
+ * A reader that stops early (`aspm parse … --json | head`) closes the pipe: the rest of the output
+ * has nowhere to go, which is the reader's choice, not a failure. Exit quietly instead of crashing
+ * on the EPIPE with a stack trace.
+ */
+export function stopQuietlyWhenReaderLeaves(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+      throw error;
+    });
+}
+
+/**
  * Exits once stdout and stderr are flushed: `process.exit` right after a write drops what is still
  * queued for a pipe (output cut at 64 KiB).
  */

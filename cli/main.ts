@@ -1,6 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ApiError } from "./api-client.ts";
-import { CliError, type CliIo, exitWhenDrained, processIo } from "./io.ts";
+import { CliError, type CliIo, exitWhenDrained, processIo, stopQuietlyWhenReaderLeaves } from "./io.ts";
 
 /**
  * The `aspm` command. Every command and subcommand is one row of COMMANDS: its usage, its
@@ -519,5 +519,6 @@ export async function runCli(io: CliIo, argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && /bin\.mjs$|main\.ts$/.test(process.argv[1])) {
+  stopQuietlyWhenReaderLeaves();
   await exitWhenDrained(await runCli(processIo, process.argv.slice(2)));
 }
