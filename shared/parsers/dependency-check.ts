@@ -4,12 +4,13 @@ import { repoRelative } from "#shared/domain/path";
 import { type PurlParts, parsePurl } from "#shared/domain/purl";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
 import { canonicalVulnId } from "#shared/domain/vulnerability-id";
-import { isRecord, type ReportDocument } from "./document.ts";
+import { inputLimits, isRecord, type ReportDocument } from "./document.ts";
 import { type FindingDraft, makeFinding } from "./finding-builder.ts";
-import type { ParsedReport, ReportFormat } from "./format.ts";
+import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { ParseError } from "./parse-error.ts";
 import { parseShape } from "./shape.ts";
-import { parseXml, xmlList, xmlText } from "./xml.ts";
+import { xmlList, xmlText } from "./xml.ts";
+import { forEachXmlRecord, type XmlRecordsOptions } from "./xml-records.ts";
 
 /**
  * OWASP Dependency-Check reports: JSON (reportSchema 1.x) and XML (dependency-check.x.y.xsd). The XML
@@ -297,26 +298,39 @@ function toFinding(
   return makeFinding(draft);
 }
 
+function toolOf(engineVersion: string | null | undefined): ParsedReport["tool"] {
+  return { name: "OWASP Dependency-Check", version: engineVersion || undefined };
+}
+
+/** One dependency's findings, one per vulnerability, suppressed ones marked. */
+function mapDependency(
+  rawDep: unknown,
+  i: number,
+  tool: ParsedReport["tool"],
+  format: string,
+  findings: NormalizedFinding[],
+): void {
+  const where = `dependencies[${i}]`;
+  const dep = parseShape(Dependency, rawDep, format, where);
+  if (!dep.vulnerabilities?.length && !dep.suppressedVulnerabilities?.length) return;
+  const ctx = contextOf(dep);
+  const lists = [
+    ["vulnerabilities", dep.vulnerabilities, false],
+    ["suppressedVulnerabilities", dep.suppressedVulnerabilities, true],
+  ] as const;
+  for (const [key, list, suppressed] of lists) {
+    (list ?? []).forEach((rawVuln, j) => {
+      const vuln = parseShape(Vulnerability, rawVuln, format, `${where}.${key}[${j}]`);
+      findings.push(toFinding(ctx, vuln, tool, suppressed));
+    });
+  }
+}
+
 function mapReport(value: unknown, format: string): ParsedReport {
   const report = parseShape(Report, value, format);
-  const tool = { name: "OWASP Dependency-Check", version: report.scanInfo?.engineVersion || undefined };
+  const tool = toolOf(report.scanInfo?.engineVersion);
   const findings: NormalizedFinding[] = [];
-  (report.dependencies ?? []).forEach((rawDep, i) => {
-    const where = `dependencies[${i}]`;
-    const dep = parseShape(Dependency, rawDep, format, where);
-    if (!dep.vulnerabilities?.length && !dep.suppressedVulnerabilities?.length) return;
-    const ctx = contextOf(dep);
-    const lists = [
-      ["vulnerabilities", dep.vulnerabilities, false],
-      ["suppressedVulnerabilities", dep.suppressedVulnerabilities, true],
-    ] as const;
-    for (const [key, list, suppressed] of lists) {
-      (list ?? []).forEach((rawVuln, j) => {
-        const vuln = parseShape(Vulnerability, rawVuln, format, `${where}.${key}[${j}]`);
-        findings.push(toFinding(ctx, vuln, tool, suppressed));
-      });
-    }
-  });
+  (report.dependencies ?? []).forEach((rawDep, i) => mapDependency(rawDep, i, tool, format, findings));
   return { tool, findings };
 }
 
@@ -441,13 +455,41 @@ const XML_ARRAYS = [
   "cwe",
 ];
 
-function reportFromXml(text: string, format: string): unknown {
-  const analysis = child(parseXml(text, format, { arrays: XML_ARRAYS }), "analysis");
+/** What the mapper never reads: stepped over without building (the evidence is most of a report). */
+const XML_SKIPPED = new Set([
+  "evidenceCollected",
+  "relatedDependencies",
+  "projectReferences",
+  "includedBy",
+  "md5",
+  "sha1",
+  "sha256",
+  "license",
+]);
+
+const XML_OPTIONS = {
+  records: ["analysis", "dependencies", "dependency"],
+  skip: XML_SKIPPED,
+  arrays: new Set(XML_ARRAYS),
+} as const;
+
+/**
+ * The XML report, read one `<dependency>` at a time (xml-records.ts): each is read into the JSON
+ * report's shape, mapped and dropped. `<scanInfo>` comes before the dependencies (the XSD's
+ * sequence), so the tool version is known when the first one is mapped.
+ */
+function mapXmlReport(text: string, format: string, limits: XmlRecordsOptions["limits"]): ParsedReport {
+  const findings: NormalizedFinding[] = [];
+  let tool: ParsedReport["tool"] | undefined;
+  const engineVersion = (root: unknown) =>
+    xmlText(child(child(root, "scanInfo"), "engineVersion"))?.trim();
+  const document = forEachXmlRecord(text, format, { ...XML_OPTIONS, limits }, (record, i, root) => {
+    tool ??= toolOf(engineVersion(root));
+    mapDependency(dependencyFromXml(record), i, tool, format, findings);
+  });
+  const analysis = child(document, "analysis");
   if (!isRecord(analysis)) throw new ParseError("no <analysis> root element", format);
-  return {
-    scanInfo: { engineVersion: xmlText(child(child(analysis, "scanInfo"), "engineVersion"))?.trim() },
-    dependencies: list(analysis, "dependencies", "dependency").map(dependencyFromXml),
-  };
+  return { tool: tool ?? toolOf(engineVersion(analysis)), findings };
 }
 
 // --- formats ----------------------------------------------------------------------------------------
@@ -477,9 +519,10 @@ export const dependencyCheckXml: ReportFormat = {
   detect(doc: ReportDocument): boolean {
     return doc.syntax === "xml" && doc.root === "analysis" && XSD.test(doc.head);
   },
-  parse(doc: ReportDocument): ParsedReport {
+  xmlRecords: true,
+  parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
     const format = "dependency-check-xml";
     if (doc.syntax !== "xml") throw new ParseError("expected an XML document", format);
-    return mapReport(reportFromXml(doc.text, format), format);
+    return mapXmlReport(doc.text, format, inputLimits(ctx.limits));
   },
 };

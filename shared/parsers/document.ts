@@ -59,7 +59,14 @@ export type ReportDocument =
       fullBytes?: number;
     }
   | { syntax: "jsonl"; values: unknown[] }
-  | { syntax: "xml"; root: string; head: string; text: string }
+  | {
+      syntax: "xml";
+      root: string;
+      head: string;
+      text: string;
+      /** The estimated memory of the whole document's tree (xml-bounds.ts). */
+      treeBytes?: number;
+    }
   | { syntax: "csv"; head: string; text: string };
 
 export type Syntax = ReportDocument["syntax"];
@@ -277,8 +284,8 @@ function readMarkup(text: string, first: string, limits: InputLimits): ReportDoc
   if (first === "<") {
     const head = text.slice(0, 4096);
     const prolog = readProlog(text);
-    checkXmlBounds(text, prolog.rootStart, limits);
-    return { syntax: "xml", root: prolog.root, head, text };
+    const treeBytes = checkXmlBounds(text, prolog.rootStart, limits);
+    return { syntax: "xml", root: prolog.root, head, text, treeBytes };
   }
   if (!first) throw new ParseError("the input is empty");
   // a Go tool that marshals an empty (nil) list writes the JSON literal `null`

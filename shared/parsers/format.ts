@@ -49,5 +49,10 @@ export interface ReportFormat {
    * elements are parsed one at a time. Other parsers get plain arrays.
    */
   lazyArrays?: boolean;
+  /**
+   * The parser reads an XML document's records one at a time (xml-records.ts), so the memory bound
+   * applies to each record, not to the whole document's tree. Other XML parsers get the whole tree.
+   */
+  xmlRecords?: boolean;
   parse(doc: ReportDocument, ctx: ParseContext): ParsedReport;
 }

@@ -100,7 +100,11 @@ function mib(bytes: number): string {
 }
 
 /** The error for a document whose parsed tree would not fit the memory bound. */
-export function treeTooBig(estimate: number, limits: JsonLimits, what = "the parsed report"): ParseError {
+export function treeTooBig(
+  estimate: number,
+  limits: Pick<JsonLimits, "maxTreeBytes">,
+  what = "the parsed report",
+): ParseError {
   return new ParseError(
     `${what} would need about ${mib(estimate)} of memory, above the ${mib(limits.maxTreeBytes)} memory bound`,
   );

@@ -42,6 +42,7 @@ import { trufflehog3Json, trufflehogJson } from "./trufflehog.ts";
 import { twistlockJson } from "./twistlock.ts";
 import { veracodeXml } from "./veracode.ts";
 import { wapitiJson } from "./wapiti.ts";
+import { checkXmlTree } from "./xml-bounds.ts";
 import { zapJson, zapXml } from "./zap.ts";
 
 /**
@@ -213,6 +214,8 @@ export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: str
     if (fullBytes > limits.maxTreeBytes) throw treeTooBig(fullBytes, limits);
     doc = { syntax: "json", value: materialize(doc.value) };
   }
+  // this parser builds the whole tree: it must fit the memory bound
+  if (doc.syntax === "xml" && !format.xmlRecords) checkXmlTree(doc.treeBytes ?? 0, limits);
   try {
     const parsed = withFindingCap(limits.maxFindings, () => format.parse(doc, ctx));
     return {

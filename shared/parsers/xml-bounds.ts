@@ -17,10 +17,11 @@ function endOf(text: string, from: number, token: string): number {
 /**
  * One linear pass over an XML document from its root element, before fast-xml-parser builds
  * anything: refuses nesting deeper than the depth bound, any text, CDATA section or attribute
- * value longer than the string bound, and documents whose parse would need more memory than the
- * memory bound (an element flood such as `<a/><a/>…`). Malformed XML is left for the parser.
+ * value longer than the string bound. Returns the memory the whole tree would need, which
+ * `checkXmlTree` holds to the memory bound (an element flood such as `<a/><a/>…`) for the parsers
+ * that build it. Malformed XML is left for the parser.
  */
-export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimits): void {
+export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimits): number {
   const n = text.length;
   let estimate = n;
   // the next '&' at or after the last place asked: ranges come in order, so the text is searched once
@@ -77,7 +78,7 @@ export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimi
         if (c === 0x3d) estimate += XML_BYTES.attribute;
         else if (c === 0x22 || c === 0x27) {
           const close = text.indexOf(c === 0x22 ? '"' : "'", j + 1);
-          if (close === -1) return;
+          if (close === -1) return estimate;
           if (close - j - 1 > limits.maxStringBytes) throw longString(close - j - 1, "attribute value", j);
           estimate += XML_BYTES.entity * entities(j + 1, close);
           j = close;
@@ -88,6 +89,11 @@ export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimi
         throw new ParseError(`XML nesting deeper than ${limits.maxJsonDepth}`, undefined, `offset ${lt}`);
       i = j + 1;
     }
-    if (estimate > limits.maxTreeBytes) throw treeTooBig(estimate, limits, "the parsed XML");
   }
+  return estimate;
+}
+
+/** Refuses an XML document whose whole tree would exceed the memory bound (`checkXmlBounds`'s estimate). */
+export function checkXmlTree(treeBytes: number, limits: JsonLimits): void {
+  if (treeBytes > limits.maxTreeBytes) throw treeTooBig(treeBytes, limits, "the parsed XML");
 }

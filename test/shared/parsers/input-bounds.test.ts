@@ -235,12 +235,31 @@ describe("XML bounds", () => {
     ).not.toThrow();
   });
 
-  it("refuses an element flood by the memory its parse would need, as readDocument reads the text", () => {
+  it("refuses an element flood by the memory its tree would need, before a tree-building parser runs", () => {
     const flood = `<OWASPZAPReport>${"<a/>".repeat(20_000)}</OWASPZAPReport>`;
-    expect(() => readDocument(flood, limits({ maxTreeBytes: 16 * 1024 * 1024 }))).not.toThrow();
-    expect(parseErrorOf(() => readDocument(flood, limits({ maxTreeBytes: 1024 * 1024 }))).message).toMatch(
+    const doc = readDocument(flood, limits({ maxTreeBytes: 1024 * 1024 }));
+    expect(doc.syntax === "xml" && doc.treeBytes).toBeGreaterThan(20_000 * 256);
+    const tight = { ...CTX, limits: { maxTreeBytes: 1024 * 1024 } };
+    expect(parseErrorOf(() => parseReport(Buffer.from(flood), tight, "zap-xml")).message).toMatch(
       /^the parsed XML would need about \d+ MiB of memory, above the 1 MiB memory bound$/,
     );
+  });
+
+  it("holds a record-streaming XML parser to the bound per record, not per document", () => {
+    const head = `<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.4.0.xsd"><scanInfo><engineVersion>10.0.4</engineVersion></scanInfo><dependencies>`;
+    const dependency = (inner: string) =>
+      `<dependency isVirtual="false"><fileName>a.jar</fileName>${inner}</dependency>`;
+    const many = `${head}${dependency("").repeat(20_000)}</dependencies></analysis>`;
+    const tight = { ...CTX, limits: { maxTreeBytes: 1024 * 1024 } };
+    expect(parseReport(Buffer.from(many), tight).count).toBe(0);
+    // one record holding the flood: refused, naming where it starts
+    const one = `${head}${dependency(`<identifiers>${"<package/>".repeat(20_000)}</identifiers>`)}</dependencies></analysis>`;
+    expect(parseErrorOf(() => parseReport(Buffer.from(one), tight)).message).toMatch(
+      /^dependency-check-xml: the <dependency> at offset \d+ would need about \d+ MiB of memory, above the 1 MiB memory bound$/,
+    );
+    // what the mapper never reads is never built, so it costs nothing against the bound
+    const evidence = `${head}${dependency(`<evidenceCollected>${"<evidence/>".repeat(20_000)}</evidenceCollected>`)}</dependencies></analysis>`;
+    expect(parseReport(Buffer.from(evidence), tight).count).toBe(0);
   });
 });
 
