@@ -330,7 +330,9 @@ function mapReport(value: unknown, format: string): ParsedReport {
   const report = parseShape(Report, value, format);
   const tool = toolOf(report.scanInfo?.engineVersion);
   const findings: NormalizedFinding[] = [];
-  (report.dependencies ?? []).forEach((rawDep, i) => mapDependency(rawDep, i, tool, format, findings));
+  (report.dependencies ?? []).forEach((rawDep, i) => {
+    mapDependency(rawDep, i, tool, format, findings);
+  });
   return { tool, findings };
 }
 
@@ -481,8 +483,7 @@ const XML_OPTIONS = {
 function mapXmlReport(text: string, format: string, limits: XmlRecordsOptions["limits"]): ParsedReport {
   const findings: NormalizedFinding[] = [];
   let tool: ParsedReport["tool"] | undefined;
-  const engineVersion = (root: unknown) =>
-    xmlText(child(child(root, "scanInfo"), "engineVersion"))?.trim();
+  const engineVersion = (root: unknown) => xmlText(child(child(root, "scanInfo"), "engineVersion"))?.trim();
   const document = forEachXmlRecord(text, format, { ...XML_OPTIONS, limits }, (record, i, root) => {
     tool ??= toolOf(engineVersion(root));
     mapDependency(dependencyFromXml(record), i, tool, format, findings);

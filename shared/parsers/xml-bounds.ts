@@ -2,10 +2,10 @@ import { type JsonLimits, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
 
 /**
- * What fast-xml-parser needs for each part of a document, measured at its peak (it builds its own
- * node tree, then the plain object we read): about 250 bytes an element, 60 an attribute, 60 an
- * entity reference (each entity kind is a regex pass over the text, every pass a new string), and
- * a copy of the whole text (it normalizes line ends first). Rounded up.
+ * What a tree needs for each part of a document: measured at fast-xml-parser's peak, which we used
+ * before our own reader (xml-records.ts) and which needed more (its own node tree, then the plain
+ * object; a copy of the text): about 250 bytes an element, 60 an attribute, 60 an entity reference.
+ * Kept as a conservative bound. Rounded up.
  */
 export const XML_BYTES = { element: 256, attribute: 64, text: 32, entity: 64 } as const;
 
@@ -15,8 +15,7 @@ function endOf(text: string, from: number, token: string): number {
 }
 
 /**
- * One linear pass over an XML document from its root element, before fast-xml-parser builds
- * anything: refuses nesting deeper than the depth bound, any text, CDATA section or attribute
+ * One linear pass over an XML document from its root element, before any tree is built: refuses nesting deeper than the depth bound, any text, CDATA section or attribute
  * value longer than the string bound. Returns the memory the whole tree would need, which
  * `checkXmlTree` holds to the memory bound (an element flood such as `<a/><a/>…`) for the parsers
  * that build it. Malformed XML is left for the parser.

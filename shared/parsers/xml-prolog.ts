@@ -61,14 +61,3 @@ export function readProlog(text: string): XmlProlog {
   }
   throw new ParseError("XML input has no root element");
 }
-
-/**
- * The document with its DOCTYPE removed, so no DTD-declared entity (internal or external) can be
- * expanded by the parser. A DOCTYPE after the root element is not XML: it is refused.
- */
-export function withoutDoctype(text: string): string {
-  const prolog = readProlog(text);
-  const body = text.slice(prolog.rootStart);
-  if (/<!DOCTYPE/i.test(body)) throw new ParseError("XML input has a DOCTYPE after its root element");
-  return prolog.doctype ? text.slice(0, prolog.doctype[0]) + body : text;
-}

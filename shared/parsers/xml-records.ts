@@ -1,6 +1,5 @@
 import { type JsonLimits, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
-import type { XmlNode } from "./xml.ts";
 import { XML_BYTES } from "./xml-bounds.ts";
 import { readProlog } from "./xml-prolog.ts";
 
@@ -10,15 +9,19 @@ import { readProlog } from "./xml-prolog.ts";
  * 200 MB report never becomes one 1 GB tree, and the subtrees the mapper never reads
  * (`<evidenceCollected>`, hashes) are stepped over without building anything.
  *
- * The trees have fast-xml-parser's shape with the options of `parseXml` (xml.ts), so a mapper reads
- * both alike: attributes as `@_name`, an element with only text as its trimmed string (`""` when
+ * `readXmlTree` reads a whole document the same way, for the reports that are not record lists.
+ * The trees have the shape our mappers were written against (fast-xml-parser's, with `ignoreAttributes:
+ * false`, `removeNSPrefix`, `trimValues`, no value parsing): attributes as `@_name`, an element with only text as its trimmed string (`""` when
  * empty), text beside attributes or children as `#text`, a repeated child as an array (always one
  * for the names in `arrays`), namespace prefixes removed and `xmlns` attributes dropped.
  *
- * Safe like parseXml: parsing starts at the root element, so the DOCTYPE and any entity it
- * declares are never read; a DOCTYPE after the root is refused. Only the five predefined entities
- * and character references are decoded; any other `&name;` is left as written.
+ * Safe: parsing starts at the root element, so the DOCTYPE and any entity it declares are never
+ * read (no external entity is resolved, no entity bomb expands); a DOCTYPE after the root is
+ * refused. XML's five predefined entities, character references and a fixed table of common HTML
+ * names are decoded; any other `&name;` is left as written.
  */
+export type XmlNode = Record<string, unknown>;
+
 export interface XmlRecordsOptions {
   /** Element names from the root to a record, e.g. `["analysis", "dependencies", "dependency"]`. */
   records: readonly string[];
@@ -36,11 +39,44 @@ interface Frame {
   text: string;
 }
 
-const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+/** XML's five, and the common HTML names that hand-written or HTML-exporting tools put in reports. */
+const NAMED: Record<string, string> = {
+  lt: "<",
+  gt: ">",
+  amp: "&",
+  quot: '"',
+  apos: "'",
+  nbsp: "\u00a0",
+  copy: "\u00a9",
+  reg: "\u00ae",
+  trade: "\u2122",
+  mdash: "\u2014",
+  ndash: "\u2013",
+  hellip: "\u2026",
+  laquo: "\u00ab",
+  raquo: "\u00bb",
+  lsquo: "\u2018",
+  rsquo: "\u2019",
+  ldquo: "\u201c",
+  rdquo: "\u201d",
+  bull: "\u2022",
+  para: "\u00b6",
+  sect: "\u00a7",
+  deg: "\u00b0",
+  frac12: "\u00bd",
+  frac14: "\u00bc",
+  frac34: "\u00be",
+  cent: "\u00a2",
+  pound: "\u00a3",
+  yen: "\u00a5",
+  euro: "\u20ac",
+  curren: "\u00a4",
+  dollar: "$",
+};
 const ENTITY = /&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*);/g;
 
 function decodeEntity(whole: string, body: string): string {
-  if (body.charCodeAt(0) !== 0x23) return PREDEFINED[body] ?? whole;
+  if (body.charCodeAt(0) !== 0x23) return Object.hasOwn(NAMED, body) ? (NAMED[body] ?? whole) : whole;
   const hex = body.charCodeAt(1) === 0x78 || body.charCodeAt(1) === 0x58;
   const code = Number.parseInt(body.slice(hex ? 2 : 1), hex ? 16 : 10);
   return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
@@ -59,7 +95,7 @@ function localName(name: string): string {
 
 function isNameEnd(c: number): boolean {
   // blank, '/', '>' (or the end: NaN)
-  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x2f || c === 0x3e || c !== c;
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x2f || c === 0x3e || Number.isNaN(c);
 }
 
 function isBlank(c: number): boolean {
@@ -71,7 +107,12 @@ function invalid(what: string, at: number, format: string): ParseError {
 }
 
 /** Adds a child's value under its name, turning a repeated name into an array. */
-function attach(parent: XmlNode, name: string, value: unknown, arrays: ReadonlySet<string> | undefined): void {
+function attach(
+  parent: XmlNode,
+  name: string,
+  value: unknown,
+  arrays: ReadonlySet<string> | undefined,
+): void {
   const existing = parent[name];
   if (existing === undefined) parent[name] = arrays?.has(name) ? [value] : value;
   else if (Array.isArray(existing)) existing.push(value);
@@ -91,7 +132,8 @@ export function forEachXmlRecord(
 ): XmlNode {
   const { records, skip, arrays } = options;
   const maxBytes = options.limits.maxTreeBytes;
-  const recordDepth = records.length;
+  // no record path: nothing is a record, the whole document is built
+  const recordDepth = records.length || -1;
   const document: XmlNode = {};
   const stack: Frame[] = [];
   // the open elements' names matched the record path up to this depth
@@ -206,7 +248,7 @@ export function forEachXmlRecord(
   };
 
   /** The value fast-xml-parser gives an element: its text alone, or its object. */
-  const valueOf = (frame: Frame): unknown => {
+  const elementValue = (frame: Frame): unknown => {
     if (frame.node === undefined) return frame.text;
     if (frame.text) frame.node["#text"] = frame.text;
     return frame.node;
@@ -215,7 +257,7 @@ export function forEachXmlRecord(
   const close = (at: number): void => {
     const frame = stack.pop();
     if (!frame) throw invalid("end tag with no element open", at, format);
-    const value = valueOf(frame);
+    const value = elementValue(frame);
     const depth = stack.length; // the closed element's depth, from 0
     if (depth + 1 === recordDepth && onPath === recordDepth) {
       const root = stack[0];
@@ -284,7 +326,7 @@ export function forEachXmlRecord(
       continue;
     }
     const depth = stack.length;
-    if (onPath === depth && depth < recordDepth && records[depth] === name) onPath = depth + 1;
+    if (onPath === depth && records[depth] === name) onPath = depth + 1;
     let node: XmlNode | undefined;
     const attrEnd = selfClosing ? gt - 1 : gt;
     if (j < attrEnd) {
@@ -301,4 +343,10 @@ export function forEachXmlRecord(
   if (stack.length) throw invalid(`<${stack[stack.length - 1]?.name}> is never closed`, n, format);
   if (!Object.keys(document).length) throw invalid("no document element", 0, format);
   return document;
+}
+
+/** A whole XML document as one tree, `{ [root]: … }` (the `limits` were checked on the text first). */
+export function readXmlTree(text: string, format: string, arrays?: ReadonlySet<string>): XmlNode {
+  const limits = { maxTreeBytes: Number.POSITIVE_INFINITY };
+  return forEachXmlRecord(text, format, { records: [], arrays, limits }, () => {});
 }

@@ -1,14 +1,12 @@
-import { XMLParser } from "fast-xml-parser";
-import { ParseError } from "./parse-error.ts";
-import { withoutDoctype } from "./xml-prolog.ts";
+import { readXmlTree, type XmlNode } from "./xml-records.ts";
+
+export type { XmlNode };
 
 /**
- * Safe XML: the DOCTYPE (and any internal subset with ENTITY declarations) is cut out before
- * parsing, so external entities are never resolved and entity bombs have nothing to expand.
- * Only predefined entities and character references are decoded.
+ * Reports read as one XML tree (the record lists are read one record at a time: xml-records.ts).
+ * Safe XML: the DOCTYPE (and any internal subset with ENTITY declarations) is never read, so
+ * external entities are never resolved and entity bombs have nothing to expand.
  */
-
-export type XmlNode = Record<string, unknown>;
 
 export interface XmlOptions {
   /** Element names that are always arrays, even with one child (`issue`, `alertitem`, …). */
@@ -16,27 +14,7 @@ export interface XmlOptions {
 }
 
 export function parseXml(text: string, format: string, options: XmlOptions = {}): XmlNode {
-  const arrays = new Set(options.arrays ?? []);
-  const parser = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: "@_",
-    textNodeName: "#text",
-    processEntities: true,
-    htmlEntities: true, // numeric character references and the fixed HTML table; never DTD-defined ones
-    parseTagValue: false,
-    parseAttributeValue: false,
-    trimValues: true,
-    removeNSPrefix: true,
-    isArray: (name) => arrays.has(name),
-  });
-  try {
-    const value: unknown = parser.parse(withoutDoctype(text));
-    if (typeof value !== "object" || value === null) throw new Error("no document element");
-    return value as XmlNode;
-  } catch (error) {
-    if (error instanceof ParseError) throw new ParseError(error.message, format, error.where);
-    throw new ParseError(`invalid XML: ${(error as Error).message.split("\n")[0]}`, format);
-  }
+  return readXmlTree(text, format, new Set(options.arrays ?? []));
 }
 
 /** Text content of an element that may be a plain string or `{ "#text": … }` with attributes. */
