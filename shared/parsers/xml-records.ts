@@ -35,6 +35,8 @@ export interface XmlRecordsOptions {
 
 interface Frame {
   name: string;
+  /** The name as written, prefix included. */
+  raw: string;
   node: XmlNode | undefined;
   text: string;
 }
@@ -296,10 +298,13 @@ export function forEachXmlRecord(
     if (c === 0x2f) {
       const gt = text.indexOf(">", lt + 2);
       if (gt === -1) throw invalid("unterminated end tag", lt, format);
-      const name = localName(text.slice(lt + 2, gt).trim());
       const top = stack[stack.length - 1];
-      if (!top || top.name !== name)
+      // the end tag repeats its start tag's name as written: compared in place, nothing copied
+      const after = lt + 2 + (top?.raw.length ?? 0);
+      if (!top || !text.startsWith(top.raw, lt + 2) || (after !== gt && text.slice(after, gt).trim())) {
+        const name = localName(text.slice(lt + 2, gt).trim());
         throw invalid(`</${name}> does not close <${top?.name ?? "nothing"}>`, lt, format);
+      }
       close(lt);
       i = gt + 1;
       if (stack.length === 0) break;
@@ -318,7 +323,8 @@ export function forEachXmlRecord(
     let j = lt + 1;
     while (!isNameEnd(text.charCodeAt(j))) j++;
     if (j === lt + 1) throw invalid("a '<' that starts no tag", lt, format);
-    const name = localName(text.slice(lt + 1, j));
+    const raw = text.slice(lt + 1, j);
+    const name = localName(raw);
     const gt = tagEnd(j);
     const selfClosing = text.charCodeAt(gt - 1) === 0x2f;
     if (skip?.has(name)) {
@@ -335,7 +341,7 @@ export function forEachXmlRecord(
       if (count > 0) node = attributes;
       grow(XML_BYTES.element + count * XML_BYTES.attribute, lt);
     } else grow(XML_BYTES.element, lt);
-    stack.push({ name, node, text: "" });
+    stack.push({ name, raw, node, text: "" });
     if (selfClosing) close(lt);
     i = gt + 1;
     if (stack.length === 0) break;

@@ -119,6 +119,9 @@ describe("forEachXmlRecord", () => {
     expect(errorOf(() => readAll("<r><a></b></r>", ["none"])).message).toBe(
       "test: invalid XML: </b> does not close <a> (at offset 6)",
     );
+    expect(errorOf(() => readAll("<r><a></ab></r>", ["none"])).message).toMatch(/<\/ab> does not close <a>/);
+    expect(errorOf(() => readAll("<r><ab></a></r>", ["none"])).message).toMatch(/<\/a> does not close <ab>/);
+    expect(readAll("<r><x:a></x:a ></r>", ["none"]).document).toEqual({ r: { a: "" } });
     expect(errorOf(() => readAll("<r><a>", ["none"])).message).toMatch(/<a> is never closed/);
     expect(errorOf(() => readAll(`<r a="1></r>`, ["none"])).message).toMatch(/unterminated attribute value/);
     expect(errorOf(() => readAll(`<r a=1></r>`, ["none"])).message).toMatch(/attribute a is not quoted/);
