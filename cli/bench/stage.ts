@@ -2,7 +2,7 @@ import type { NormalizedFinding, NormalizedReport } from "#shared/domain/finding
 import { newSortableId } from "#shared/domain/ids";
 import { type Scan, scopeIdOf } from "#shared/domain/scan";
 import { ensureApp } from "#shared/store/app-store";
-import { type BucketRef, putJsonGz } from "#shared/store/blob-store";
+import { type BucketRef, putJsonGz, putText } from "#shared/store/blob-store";
 import { putNewScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys } from "#shared/store/table";
 import type { TableRef } from "#shared/store/table-ref";
@@ -21,6 +21,8 @@ export interface StageOptions {
   format?: string;
   /** A scope id other than today's for this scan (a test staging state written under legacy ids). */
   scopeId?: string;
+  /** A CODEOWNERS file uploaded with the scan, as `aspm upload --codeowners` sends it. */
+  codeowners?: string;
 }
 
 /**
@@ -41,6 +43,8 @@ export async function stageNormalizedScan(
   const tracked = options.tracked ?? branch === "main";
   const target = options.target ?? "repo";
   const format = options.format ?? "sarif";
+  const codeownersKey =
+    options.codeowners === undefined ? undefined : objectKeys.codeowners(options.appId, scanId);
   const scan: Scan = {
     scanId,
     appId: options.appId,
@@ -49,10 +53,13 @@ export async function stageNormalizedScan(
     tracked,
     ...(options.commitTime ? { commitTime: options.commitTime } : {}),
     target,
+    ...(codeownersKey ? { codeownersKey } : {}),
     createdAt: now,
     updatedAt: now,
   };
   await ensureApp(db, options.appId, now);
+  if (codeownersKey && options.codeowners !== undefined)
+    await putText(bucket, codeownersKey, options.codeowners);
   await putNewScan(db, scan);
   const report: NormalizedReport = { format, tool, count: findings.length, findings };
   await putJsonGz(bucket, objectKeys.normalized(options.appId, scanId), report);
@@ -68,12 +75,21 @@ export async function stageNormalizedScan(
   return scanId;
 }
 
-/** The benchmark's shorthand: a tracked scan of `app` with the given findings. */
+/**
+ * The bench's CODEOWNERS: the generated SARIF's 300 modules (`src/module-N/`) split among ten
+ * teams by N's last digit, as a monorepo with a team per area has it.
+ */
+export const BENCH_CODEOWNERS = Array.from(
+  { length: 10 },
+  (_, d) => `/src/module-*${d}/ @acme/team-${d}`,
+).join("\n");
+
+/** The benchmark's shorthand: a tracked scan of `app` with the given findings, owned by ten teams. */
 export function stageScanForBench(
   db: TableRef,
   bucket: BucketRef,
   findings: NormalizedFinding[],
   appId: string,
 ): Promise<string> {
-  return stageNormalizedScan(db, bucket, findings, { appId });
+  return stageNormalizedScan(db, bucket, findings, { appId, codeowners: BENCH_CODEOWNERS });
 }

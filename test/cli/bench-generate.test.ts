@@ -66,3 +66,23 @@ describe("bench report families", () => {
     );
   });
 });
+
+describe("bench ingest data", () => {
+  it("is owned by ten teams through the staged CODEOWNERS, a tenth each, so the team index spread means something", async () => {
+    const [{ parseCodeOwners, matchCodeOwners }, { BENCH_CODEOWNERS }, { sarifResults }] = await Promise.all([
+      import("#shared/domain/codeowners"),
+      import("#cli/bench/stage"),
+      import("#cli/bench/generate"),
+    ]);
+    const codeowners = parseCodeOwners(BENCH_CODEOWNERS);
+    expect(codeowners.errors).toEqual([]);
+    const perTeam = new Map<string, number>();
+    for (const finding of sarifResults(2_000)) {
+      const owners = matchCodeOwners(codeowners, finding.location.file ?? "")?.owners ?? ["none"];
+      for (const owner of owners) perTeam.set(owner, (perTeam.get(owner) ?? 0) + 1);
+    }
+    expect(perTeam.size).toBe(10);
+    expect(perTeam.has("none")).toBe(false);
+    expect(Math.max(...perTeam.values())).toBe(200);
+  });
+});
