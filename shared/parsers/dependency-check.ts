@@ -5,8 +5,8 @@ import { type PurlParts, parsePurl } from "#shared/domain/purl";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
 import { canonicalVulnId } from "#shared/domain/vulnerability-id";
 import { inputLimits, isRecord, type ReportDocument } from "./document.ts";
-import { type FindingDraft, makeFinding } from "./finding-builder.ts";
-import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
+import { type FindingDraft, findingList, makeFinding, parsedFindings } from "./finding-builder.ts";
+import type { FindingList, ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { ParseError } from "./parse-error.ts";
 import { parseShape } from "./shape.ts";
 import { xmlList, xmlText } from "./xml.ts";
@@ -308,7 +308,7 @@ function mapDependency(
   i: number,
   tool: ParsedReport["tool"],
   format: string,
-  findings: NormalizedFinding[],
+  findings: FindingList,
 ): void {
   const where = `dependencies[${i}]`;
   const dep = parseShape(Dependency, rawDep, format, where);
@@ -329,11 +329,11 @@ function mapDependency(
 function mapReport(value: unknown, format: string): ParsedReport {
   const report = parseShape(Report, value, format);
   const tool = toolOf(report.scanInfo?.engineVersion);
-  const findings: NormalizedFinding[] = [];
+  const findings = findingList();
   (report.dependencies ?? []).forEach((rawDep, i) => {
     mapDependency(rawDep, i, tool, format, findings);
   });
-  return { tool, findings };
+  return { tool, ...parsedFindings(findings) };
 }
 
 // --- XML: read into the JSON report's shape -------------------------------------------------------
@@ -481,7 +481,7 @@ const XML_OPTIONS = {
  * sequence), so the tool version is known when the first one is mapped.
  */
 function mapXmlReport(text: string, format: string, limits: XmlRecordsOptions["limits"]): ParsedReport {
-  const findings: NormalizedFinding[] = [];
+  const findings = findingList();
   let tool: ParsedReport["tool"] | undefined;
   const engineVersion = (root: unknown) => xmlText(child(child(root, "scanInfo"), "engineVersion"))?.trim();
   const document = forEachXmlRecord(text, format, { ...XML_OPTIONS, limits }, (record, i, root) => {
@@ -490,7 +490,7 @@ function mapXmlReport(text: string, format: string, limits: XmlRecordsOptions["l
   });
   const analysis = child(document, "analysis");
   if (!isRecord(analysis)) throw new ParseError("no <analysis> root element", format);
-  return { tool: tool ?? toolOf(engineVersion(analysis)), findings };
+  return { tool: tool ?? toolOf(engineVersion(analysis)), ...parsedFindings(findings) };
 }
 
 // --- formats ----------------------------------------------------------------------------------------

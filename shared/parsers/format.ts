@@ -11,9 +11,22 @@ export interface ParseContext {
   limits?: Partial<InputLimits>;
 }
 
+/**
+ * Where a parser adds its findings, in order: an array, or the list `findingList()`
+ * (finding-builder.ts) hands out, which passes each finding on to the caller as it is made, so a
+ * report's findings are never all held at once.
+ */
+export interface FindingList {
+  push(finding: NormalizedFinding): unknown;
+  readonly length: number;
+}
+
 export interface ParsedReport {
   tool: { name: string; version?: string };
+  /** The findings, in order; empty when they were passed on as they were made (`streamed`). */
   findings: NormalizedFinding[];
+  /** How many findings went to the parse's sink instead of `findings` (`findingList`). */
+  streamed?: number;
   /**
    * The scanned artifact the report's header names (image, lock file, site), made stable across
    * rescans with shared/domain/artifact.ts; part of the scope. Left out when the report names none.

@@ -1,4 +1,4 @@
-import type { NormalizedReport } from "#shared/domain/finding";
+import type { NormalizedFinding, NormalizedReport } from "#shared/domain/finding";
 import { awsInspector2Json } from "./aws-inspector2.ts";
 import { awsSecurityHubAsff } from "./aws-securityhub-asff.ts";
 import { banditJson } from "./bandit-json.ts";
@@ -184,6 +184,24 @@ function declaredFormat(formatId: string): ReportFormat {
  * it is refused: a scan that did not finish must not resolve every finding of its scope.
  */
 export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: string): NormalizedReport {
+  const findings: NormalizedFinding[] = [];
+  const { components, ...summary } = parseReportTo(bytes, ctx, (f) => findings.push(f), formatId);
+  return { ...summary, findings, ...(components ? { components } : {}) };
+}
+
+/** A normalized report without its findings, which went to the sink one by one. */
+export type ReportSummary = Omit<NormalizedReport, "findings">;
+
+/**
+ * `parseReport`, handing each finding to `sink` in order as it is made: the parsers of big
+ * reports (`findingList`) then never hold them all. An error the sink throws is rethrown as it is.
+ */
+export function parseReportTo(
+  bytes: Uint8Array,
+  ctx: ParseContext,
+  sink: (finding: NormalizedFinding) => void,
+  formatId?: string,
+): ReportSummary {
   const limits = inputLimits(ctx.limits);
   const declared = formatId === undefined ? undefined : declaredFormat(formatId);
   const utf8 = reportBytes(bytes, limits.maxBytes);
@@ -216,17 +234,27 @@ export function parseReport(bytes: Uint8Array, ctx: ParseContext, formatId?: str
   }
   // this parser builds the whole tree: it must fit the memory bound
   if (doc.syntax === "xml" && !format.xmlRecords) checkXmlTree(doc.treeBytes ?? 0, limits);
+  let sinkFailed: { error: unknown } | undefined;
+  const pass = (finding: NormalizedFinding): void => {
+    try {
+      sink(finding);
+    } catch (error) {
+      sinkFailed = { error };
+      throw error;
+    }
+  };
   try {
-    const parsed = withFindingCap(limits.maxFindings, () => format.parse(doc, ctx));
+    const parsed = withFindingCap(limits.maxFindings, () => format.parse(doc, ctx), pass);
+    for (const finding of parsed.findings) pass(finding);
     return {
       format: format.id,
       tool: parsed.tool,
       ...(parsed.artifact ? { artifact: parsed.artifact } : {}),
-      count: parsed.findings.length,
-      findings: parsed.findings,
+      count: (parsed.streamed ?? 0) + parsed.findings.length,
       ...(parsed.components?.length ? { components: parsed.components } : {}),
     };
   } catch (error) {
+    if (sinkFailed) throw sinkFailed.error;
     if (error instanceof ParseError)
       throw error.format ? error : new ParseError(error.message, format.id, error.where);
     throw new ParseError(

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { collectCwes } from "#shared/domain/cwe";
-import type { Category, NormalizedFinding, Severity } from "#shared/domain/finding";
+import type { Category, Severity } from "#shared/domain/finding";
 import { redactSecret } from "#shared/domain/secret";
 import { severityFromScore } from "#shared/domain/severity";
 import { hashSnippet } from "#shared/domain/snippet";
 import { isCve } from "#shared/domain/vulnerability-id";
 import { isRecord, type ReportDocument } from "./document.ts";
-import { type FindingDraft, makeFinding } from "./finding-builder.ts";
-import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
+import { type FindingDraft, findingList, makeFinding, parsedFindings } from "./finding-builder.ts";
+import type { FindingList, ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { forEachElement, JsonArray } from "./lazy-json.ts";
 import { parseShape } from "./shape.ts";
 
@@ -259,7 +259,7 @@ function parseRun(
   rawRun: unknown,
   runIndex: number,
   ctx: ParseContext,
-  out: NormalizedFinding[],
+  out: FindingList,
 ): { name: string; version?: string; category?: string } {
   const run = parseShape(Run, rawRun, "sarif", `runs[${runIndex}]`);
   const driver = run.tool.driver;
@@ -380,7 +380,7 @@ function analysisOf(id: string | undefined): string | undefined {
 
 function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
   const log = parseShape(Log, doc.syntax === "json" ? doc.value : undefined, "sarif");
-  const findings: NormalizedFinding[] = [];
+  const findings = findingList();
   const tools = log.runs.map((run, i) => parseRun(run, i, ctx, findings));
   const names = [...new Set(tools.map((t) => t.name))];
   const first = tools[0];
@@ -389,7 +389,11 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
       ? { name: first.name, ...(first.version ? { version: first.version } : {}) }
       : { name: names.join("+") || "unknown" };
   const categories = [...new Set(tools.flatMap((t) => (t.category ? [t.category] : [])))].sort();
-  return { tool, findings, ...(categories.length ? { artifact: categories.join(",") } : {}) };
+  return {
+    tool,
+    ...parsedFindings(findings),
+    ...(categories.length ? { artifact: categories.join(",") } : {}),
+  };
 }
 
 export const sarif: ReportFormat = {

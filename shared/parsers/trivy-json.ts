@@ -1,13 +1,6 @@
 import { z } from "zod";
 import { imageArtifact, pathArtifact } from "#shared/domain/artifact";
-import type {
-  Category,
-  Cvss,
-  NormalizedFinding,
-  SecretRef,
-  Severity,
-  VexState,
-} from "#shared/domain/finding";
+import type { Category, Cvss, SecretRef, Severity, VexState } from "#shared/domain/finding";
 import { redactSecret } from "#shared/domain/secret";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
 import { hashSnippet } from "#shared/domain/snippet";
@@ -15,8 +8,8 @@ import { cvssFrom } from "./cvss-vector.ts";
 import { isRecord, type ReportDocument } from "./document.ts";
 import { purlFromEcosystem } from "./ecosystem-purl.ts";
 import { anyOf, emptyArray, jsonNull } from "./empty-report.ts";
-import { type FindingDraft, makeFinding } from "./finding-builder.ts";
-import type { ParseContext, ParsedReport, ReportFormat } from "./format.ts";
+import { type FindingDraft, findingList, makeFinding, parsedFindings } from "./finding-builder.ts";
+import type { FindingList, ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { forEachElement, JsonArray, LazyArray } from "./lazy-json.ts";
 import { newestCvss } from "./newest-cvss.ts";
 import { ParseError } from "./parse-error.ts";
@@ -442,11 +435,11 @@ function parseResult(
   raw: unknown,
   where: string,
   base: Omit<ResultContext, "result" | "os">,
-): NormalizedFinding[] {
+  out: FindingList,
+): void {
   const result = parseShape(Result, raw, FORMAT, where);
   const os = result.Class ? result.Class === "os-pkgs" : OS_FAMILIES.has((result.Type ?? "").toLowerCase());
   const c: ResultContext = { ...base, result, os };
-  const out: NormalizedFinding[] = [];
   const packages = packageIndex(result, where);
   forEachElement(result.Vulnerabilities, (rawV, i) => {
     const at = `${where}.Vulnerabilities[${i}]`;
@@ -465,14 +458,13 @@ function parseResult(
     const draft = modifiedDraft(rawM, `${where}.ExperimentalModifiedFindings[${i}]`, c);
     if (draft) out.push(makeFinding(draft));
   });
-  return out;
 }
 
 function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
   const value = doc.syntax === "json" ? doc.value : undefined;
-  const findings: NormalizedFinding[] = [];
+  const findings = findingList();
   // before SchemaVersion, a run with no result at all wrote `null`
-  if (value === null) return { tool: { name: TOOL_NAME }, findings };
+  if (value === null) return { tool: { name: TOOL_NAME }, findings: [] };
   if (Array.isArray(value) || value instanceof LazyArray) {
     const tool = { name: TOOL_NAME };
     forEachElement(parseShape(LegacyReport, value, FORMAT), (raw, i) => {
@@ -480,20 +472,18 @@ function parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
       const target = isRecord(raw) && typeof raw.Target === "string" ? raw.Target : "";
       const isOs = isRecord(raw) && typeof raw.Type === "string" && OS_FAMILIES.has(raw.Type.toLowerCase());
       const image = isOs ? target.replace(OS_NOTE, "") || undefined : undefined;
-      for (const f of parseResult(raw, `[${i}]`, { tool, image, salt: ctx.secretSalt })) findings.push(f);
+      parseResult(raw, `[${i}]`, { tool, image, salt: ctx.secretSalt }, findings);
     });
-    return { tool, findings };
+    return { tool, ...parsedFindings(findings) };
   }
   const report = parseShape(Report, value, FORMAT);
   const tool = { name: TOOL_NAME, version: report.Trivy?.Version };
   const image = report.ArtifactType === "container_image" ? report.ArtifactName : undefined;
   forEachElement(report.Results, (raw, i) => {
-    // one push a finding: spreading a result of 100k+ findings into push() overflows the stack
-    for (const f of parseResult(raw, `Results[${i}]`, { tool, image, salt: ctx.secretSalt }))
-      findings.push(f);
+    parseResult(raw, `Results[${i}]`, { tool, image, salt: ctx.secretSalt }, findings);
   });
   const artifact = image ? imageArtifact(image) : pathArtifact(report.ArtifactName);
-  return { tool, findings, ...(artifact ? { artifact } : {}) };
+  return { tool, ...parsedFindings(findings), ...(artifact ? { artifact } : {}) };
 }
 
 export const trivyJson: ReportFormat = {

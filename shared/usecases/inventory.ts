@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { App } from "#shared/domain/app";
-import { bareName, packageKey } from "#shared/domain/component";
-import type { NormalizedReport } from "#shared/domain/finding";
-import { inventoryOf } from "#shared/domain/inventory";
+import { bareName, type Component, packageKey } from "#shared/domain/component";
 import { parsePurl } from "#shared/domain/purl";
 import { cycloneDx16 } from "#shared/domain/sbom";
 import { allows, type Principal } from "#shared/domain/token";
@@ -23,13 +21,16 @@ export interface InventoryDeps {
   now?: () => Date;
 }
 
-/** After a tracked scan is normalized: its scope's inventory becomes what this report shows. */
+/**
+ * After a tracked scan is normalized: its scope's inventory becomes what this report shows (its
+ * components and its SCA findings' packages: `InventoryBuilder`).
+ */
 export async function recordInventory(
   deps: InventoryDeps,
   scan: { appId: string; scanId: string; scopeId: string; at: string },
-  report: NormalizedReport,
+  components: Component[],
 ): Promise<{ added: number; removed: number }> {
-  return replaceScopeInventory(deps.db, scan, inventoryOf(report.components ?? [], report.findings));
+  return replaceScopeInventory(deps.db, scan, components);
 }
 
 export interface PackageAnswer {

@@ -1,15 +1,18 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { NormalizedFinding } from "#shared/domain/finding";
+import { InventoryBuilder } from "#shared/domain/inventory";
 import { printable } from "#shared/domain/printable";
 import { retryableAt, type Scan, scopeIdOf } from "#shared/domain/scan";
 import type { CorrelateMessage } from "#shared/events";
 import { ParseError } from "#shared/parsers/parse-error";
-import { parseReport } from "#shared/parsers/registry";
+import { parseReportTo, type ReportSummary } from "#shared/parsers/registry";
 import {
   type BucketRef,
+  GzipJsonArrayWriter,
   getObjectBytes,
   isPreconditionFailed,
   ObjectTooLargeError,
-  putJsonGz,
+  putGzippedJson,
 } from "#shared/store/blob-store";
 import { failScan, flagRawOverwrite, getScan, transitionScan } from "#shared/store/scan-store";
 import { objectKeys, parseRawKey } from "#shared/store/table";
@@ -111,13 +114,30 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
     ...(read.version.versionId ? { versionId: read.version.versionId } : {}),
   };
 
-  let report: ReturnType<typeof parseReport>;
+  // the findings are written out and their packages gathered as they are parsed, never all held
+  const normalized = new GzipJsonArrayWriter<NormalizedFinding>("findings");
+  const inventory = new InventoryBuilder();
+  let report: ReportSummary;
+  let body: Buffer;
   try {
     // a gzip upload may inflate to no more than a plain upload could be
     const limits = { maxBytes: deps.maxUploadBytes, maxFindings: deps.maxFindings };
-    report = parseReport(bytes, { secretSalt: deps.secretSalt, limits }, scan.formatHint);
+    const ctx = { secretSalt: deps.secretSalt, limits };
+    report = parseReportTo(
+      bytes,
+      ctx,
+      (finding) => {
+        normalized.add(finding);
+        if (scan.tracked) inventory.addFinding(finding);
+      },
+      scan.formatHint,
+    );
+    body = normalized.finish(report);
   } catch (error) {
     if (error instanceof ParseError) return fail(error.message, raw);
+    // findings that repeat long texts can serialize to more than any reader could load back
+    if (error instanceof ObjectTooLargeError)
+      return fail(`the normalized report is too large: ${error.message}`, raw);
     throw error;
   }
 
@@ -131,20 +151,13 @@ export async function normalizeScan(deps: NormalizeDeps, object: UploadedObject)
     target,
     branch,
   });
-  try {
-    await putJsonGz(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId), report);
-  } catch (error) {
-    // findings that repeat long texts can serialize to more than any reader could load back
-    if (error instanceof ObjectTooLargeError)
-      return fail(`the normalized report is too large: ${error.message}`, raw);
-    throw error;
-  }
+  await putGzippedJson(deps.bucket, objectKeys.normalized(scan.appId, scan.scanId), body);
   // what a tracked branch ships is the app's inventory (idempotent: a retry writes nothing new)
   if (scan.tracked)
     await recordInventory(
       deps,
       { appId: scan.appId, scanId: scan.scanId, scopeId, at: scan.createdAt },
-      report,
+      inventory.components(report.components ?? []),
     );
   const moved = await transitionScan(deps.db, scan.scanId, ["pending", "failed"], {
     status: "normalized",

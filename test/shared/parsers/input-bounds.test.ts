@@ -16,7 +16,7 @@ import { parseJsonLazily } from "#shared/parsers/lazy-json";
 import { ParseError } from "#shared/parsers/parse-error";
 import { parseReport } from "#shared/parsers/registry";
 import { checkXmlBounds } from "#shared/parsers/xml-bounds";
-import { gzipJson } from "#shared/store/blob-store";
+import { GzipJsonArrayWriter, gzipJson, ObjectTooLargeError } from "#shared/store/blob-store";
 
 /** The ParseError `fn` throws; fails the test if it throws nothing or something else. */
 function parseErrorOf(fn: () => unknown): ParseError {
@@ -342,5 +342,32 @@ describe("gzipJson", () => {
     expect(() => gzipJson({ findings: ["x".repeat(100)] }, 50)).toThrow(
       "the JSON is longer than 50 chars, the longest string a reader can decode",
     );
+  });
+});
+
+describe("GzipJsonArrayWriter", () => {
+  it("writes the object JSON.stringify would, its array first, element by element", () => {
+    for (const n of [0, 1, 255, 256, 257, 3_000]) {
+      const items = Array.from({ length: n }, (_, i) => ({
+        i,
+        text: `item ${i} ${"ü".repeat(i % 3)}`,
+        gone: undefined,
+      }));
+      const writer = new GzipJsonArrayWriter<(typeof items)[number]>("findings");
+      for (const item of items) writer.add(item);
+      const rest = { format: "f", tool: { name: "t" }, count: n, artifact: undefined };
+      const text = gunzipSync(writer.finish(rest)).toString("utf8");
+      expect(text).toBe(JSON.stringify({ findings: items, ...rest }));
+    }
+    const bare = new GzipJsonArrayWriter<number>("xs");
+    bare.add(1);
+    expect(gunzipSync(bare.finish({})).toString("utf8")).toBe('{"xs":[1]}');
+  });
+
+  it("refuses, as it writes, JSON longer than a reader could decode back", () => {
+    const writer = new GzipJsonArrayWriter<string>("findings", 1_000);
+    expect(() => {
+      for (let i = 0; i < 1_000; i++) writer.add("x".repeat(20));
+    }).toThrow(ObjectTooLargeError);
   });
 });
