@@ -4,13 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import type { NormalizedFinding } from "#shared/domain/finding";
 import type { CliIo } from "../io.ts";
 import { peakRssMb, printBench } from "./bench.ts";
 import { type BaselineSyntax, baselineParse, FAMILIES, type Family } from "./families.ts";
 import { writeReport } from "./generate.ts";
 
 /**
- * memory_200mb_<family>: the peak RSS of parsing a 200 MB report of each family, each parse in a
+ * memory_200mb_<family>: the peak RSS of normalizing a 200 MB report of each family (the parse, each
+ * finding written into the gzipped normalized report as it is made, as the Lambda does), each in a
  * child process of its own (so the peak is the parse's, not the generator's or another family's),
  * its V8 heap capped at 2 GB, against the peak RSS of a child that only reads the file and
  * JSON.parses it (the JSON twin for the XML family, as in the normalize measures). Both children
@@ -47,6 +49,8 @@ const ChildFigures = z.object({
   ms: z.number(),
   findings: z.number().optional(),
   format: z.string().optional(),
+  /** The gzipped normalized report's size, held at the end of our parse. */
+  normalizedBytes: z.number().optional(),
   /** Our parse refused the report (a ParseError: an input bound). */
   refused: z.string().optional(),
 });
@@ -56,14 +60,19 @@ type ChildFigures = z.infer<typeof ChildFigures>;
 export async function memoryChild(io: CliIo, mode: MemoryMode, file: string): Promise<void> {
   const figures: ChildFigures = { peakRssMb: 0, ms: 0 };
   if (mode === "ours") {
-    const [{ parseReport }, { ParseError }] = await Promise.all([
+    const [{ parseReportTo }, { ParseError }, { GzipJsonArrayWriter }] = await Promise.all([
       import("#shared/parsers/registry"),
       import("#shared/parsers/parse-error"),
+      import("#shared/store/blob-store"),
     ]);
     const bytes = readFileSync(file);
     const t = performance.now();
     try {
-      const report = parseReport(bytes, { secretSalt: "bench" });
+      // as the normalize Lambda does it: each finding written out as it is made, the gzipped
+      // normalized report held until the end
+      const normalized = new GzipJsonArrayWriter<NormalizedFinding>("findings");
+      const report = parseReportTo(bytes, { secretSalt: "bench" }, (f) => normalized.add(f));
+      figures.normalizedBytes = normalized.finish(report).byteLength;
       figures.findings = report.count;
       figures.format = report.format;
     } catch (error) {
@@ -148,7 +157,7 @@ function familyAtSize(
       ratio: base.peakRssMb > 0 ? Math.round((ours.peakRssMb / base.peakRssMb) * 100) / 100 : null,
       budget: "ratio <= 1.6",
       peakRssMb: ours.peakRssMb,
-      note: `${refusals.length ? `not 200 MB: ${refusals.join("; ")}; measured at ${size.toFixed(0)} MB, the first size the input bounds accept. ` : ""}${family.label}, ${size.toFixed(0)} MB, ${ours.findings} findings (${ours.format}) in ${(ours.ms / 1000).toFixed(1)} s; each side in its own child, heap capped at ${MEMORY_HEAP_MB} MB; baseline = peak RSS of a child that reads the file and runs ${baselineWhat} (${(base.ms / 1000).toFixed(1)} s); floor (a child that parses nothing) ${floor} MB`,
+      note: `${refusals.length ? `not 200 MB: ${refusals.join("; ")}; measured at ${size.toFixed(0)} MB, the first size the input bounds accept. ` : ""}${family.label}, ${size.toFixed(0)} MB, ${ours.findings} findings (${ours.format}) normalized in ${(ours.ms / 1000).toFixed(1)} s into ${((ours.normalizedBytes ?? 0) / MB).toFixed(1)} MB of gzipped JSON; each side in its own child, heap capped at ${MEMORY_HEAP_MB} MB; baseline = peak RSS of a child that reads the file and runs ${baselineWhat} (${(base.ms / 1000).toFixed(1)} s); floor (a child that parses nothing) ${floor} MB`,
     });
     return undefined;
   } finally {
