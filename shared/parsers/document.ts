@@ -4,7 +4,6 @@ import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_UPLOAD_BYTES } from "#shared/config";
 import { checkCsvBounds, csvDelimiter } from "./csv.ts";
 import { type JsonLimits, parseJsonLazily, scanJson, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
-import { checkXmlBounds } from "./xml-bounds.ts";
 import { readProlog } from "./xml-prolog.ts";
 
 export interface InputLimits extends JsonLimits {
@@ -59,14 +58,8 @@ export type ReportDocument =
       fullBytes?: number;
     }
   | { syntax: "jsonl"; values: unknown[] }
-  | {
-      syntax: "xml";
-      root: string;
-      head: string;
-      text: string;
-      /** The estimated memory of the whole document's tree (xml-bounds.ts). */
-      treeBytes?: number;
-    }
+  /** Bounded once its format is known (registry.ts): a record reader bounds what it reads itself. */
+  | { syntax: "xml"; root: string; head: string; text: string }
   | { syntax: "csv"; head: string; text: string };
 
 export type Syntax = ReportDocument["syntax"];
@@ -284,8 +277,7 @@ function readMarkup(text: string, first: string, limits: InputLimits): ReportDoc
   if (first === "<") {
     const head = text.slice(0, 4096);
     const prolog = readProlog(text);
-    const treeBytes = checkXmlBounds(text, prolog.rootStart, limits);
-    return { syntax: "xml", root: prolog.root, head, text, treeBytes };
+    return { syntax: "xml", root: prolog.root, head, text };
   }
   if (!first) throw new ParseError("the input is empty");
   // a Go tool that marshals an empty (nil) list writes the JSON literal `null`

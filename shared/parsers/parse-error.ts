@@ -5,11 +5,17 @@
 export class ParseError extends Error {
   override readonly name = "ParseError";
   constructor(
-    message: string,
+    /** What is wrong, without the format and place the message adds. */
+    readonly reason: string,
     readonly format?: string,
     readonly where?: string,
   ) {
-    super([format ? `${format}: ` : "", message, where ? ` (at ${where})` : ""].join(""));
+    super([format ? `${format}: ` : "", reason, where ? ` (at ${where})` : ""].join(""));
+  }
+
+  /** This error naming `format`, unless it names one already. */
+  ofFormat(format: string): ParseError {
+    return this.format ? this : new ParseError(this.reason, format, this.where);
   }
 }
 

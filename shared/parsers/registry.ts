@@ -42,7 +42,7 @@ import { trufflehog3Json, trufflehogJson } from "./trufflehog.ts";
 import { twistlockJson } from "./twistlock.ts";
 import { veracodeXml } from "./veracode.ts";
 import { wapitiJson } from "./wapiti.ts";
-import { checkXmlTree } from "./xml-bounds.ts";
+import { checkXmlDocument } from "./xml-bounds.ts";
 import { zapJson, zapXml } from "./zap.ts";
 
 /**
@@ -222,9 +222,16 @@ export function parseReportTo(
   // detectors see plain arrays (the first element of each lazy one): they only look at shapes
   const probe: ReportDocument =
     lazy && doc.syntax === "json" ? { syntax: "json", value: detectionView(doc.value) } : doc;
-  const format = declared ?? detectFormat(probe);
-  if (declared && !claimOf(declared, probe)) {
-    throw new ParseError(`the input is ${describe(doc)}, not a ${declared.id} report`, declared.id);
+  let format: ReportFormat;
+  try {
+    format = declared ?? detectFormat(probe);
+    if (declared && !claimOf(declared, probe)) {
+      throw new ParseError(`the input is ${describe(doc)}, not a ${declared.id} report`, declared.id);
+    }
+  } catch (error) {
+    // an input past a bound is refused for that, whatever its format
+    if (doc.syntax === "xml") checkXmlDocument(doc.text, limits);
+    throw error;
   }
   if (lazy && !format.lazyArrays && doc.syntax === "json") {
     // this parser reads plain arrays: the whole tree must fit the memory bound
@@ -232,8 +239,8 @@ export function parseReportTo(
     if (fullBytes > limits.maxTreeBytes) throw treeTooBig(fullBytes, limits);
     doc = { syntax: "json", value: materialize(doc.value) };
   }
-  // this parser builds the whole tree: it must fit the memory bound
-  if (doc.syntax === "xml" && !format.xmlRecords) checkXmlTree(doc.treeBytes ?? 0, limits);
+  // a record reader bounds what it reads as it reads it; this parser builds the whole tree
+  if (doc.syntax === "xml" && !format.xmlRecords) checkXmlDocument(doc.text, limits);
   let sinkFailed: { error: unknown } | undefined;
   const pass = (finding: NormalizedFinding): void => {
     try {
@@ -256,7 +263,7 @@ export function parseReportTo(
   } catch (error) {
     if (sinkFailed) throw sinkFailed.error;
     if (error instanceof ParseError)
-      throw error.format ? error : new ParseError(error.message, format.id, error.where);
+      throw error.ofFormat(format.id);
     throw new ParseError(
       `could not read the report: ${(error as Error).message ?? String(error)}`,
       format.id,

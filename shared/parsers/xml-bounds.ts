@@ -1,5 +1,6 @@
 import { type JsonLimits, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
+import { readProlog } from "./xml-prolog.ts";
 
 /**
  * What a tree needs for each part of a document: measured at fast-xml-parser's peak, which we used
@@ -38,11 +39,7 @@ export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimi
   let depth = 0;
   let i = rootStart;
   const longString = (length: number, what: string, at: number): ParseError =>
-    new ParseError(
-      `an XML ${what} of ${length} chars exceeds the ${limits.maxStringBytes} cap`,
-      undefined,
-      `offset ${at}`,
-    );
+    xmlStringTooLong(length, what, at, limits.maxStringBytes);
   while (i < n) {
     const lt = text.indexOf("<", i);
     const stop = lt === -1 ? n : lt;
@@ -84,15 +81,28 @@ export function checkXmlBounds(text: string, rootStart: number, limits: JsonLimi
         }
       }
       selfClosing = text.charCodeAt(j - 1) === 0x2f;
-      if (!selfClosing && ++depth > limits.maxJsonDepth)
-        throw new ParseError(`XML nesting deeper than ${limits.maxJsonDepth}`, undefined, `offset ${lt}`);
+      if (!selfClosing && ++depth > limits.maxJsonDepth) throw xmlTooDeep(lt, limits.maxJsonDepth);
       i = j + 1;
     }
   }
   return estimate;
 }
 
-/** Refuses an XML document whose whole tree would exceed the memory bound (`checkXmlBounds`'s estimate). */
-export function checkXmlTree(treeBytes: number, limits: JsonLimits): void {
+/** The input bounds of an XML document read as one tree, its memory included. */
+export function checkXmlDocument(text: string, limits: JsonLimits): void {
+  const treeBytes = checkXmlBounds(text, readProlog(text).rootStart, limits);
   if (treeBytes > limits.maxTreeBytes) throw treeTooBig(treeBytes, limits, "the parsed XML");
+}
+
+/** The error for a text, CDATA section or attribute value longer than the string bound. */
+export function xmlStringTooLong(length: number, what: string, at: number, cap: number): ParseError {
+  return new ParseError(
+    `an XML ${what} of ${length} chars exceeds the ${cap} cap`,
+    undefined,
+    `offset ${at}`,
+  );
+}
+
+export function xmlTooDeep(at: number, maxDepth: number): ParseError {
+  return new ParseError(`XML nesting deeper than ${maxDepth}`, undefined, `offset ${at}`);
 }

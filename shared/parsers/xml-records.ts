@@ -1,6 +1,6 @@
 import { type JsonLimits, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
-import { XML_BYTES } from "./xml-bounds.ts";
+import { XML_BYTES, xmlStringTooLong, xmlTooDeep } from "./xml-bounds.ts";
 import { readProlog } from "./xml-prolog.ts";
 
 /**
@@ -29,8 +29,12 @@ export interface XmlRecordsOptions {
   skip?: ReadonlySet<string>;
   /** Element names that are always arrays, even with one child. */
   arrays?: ReadonlySet<string>;
-  /** A single record, or the document outside the records, may need at most this much memory. */
-  limits: Pick<JsonLimits, "maxTreeBytes">;
+  /**
+   * A single record, or the document outside the records, may need at most `maxTreeBytes` of
+   * memory; nesting and the texts, CDATA sections and attribute values built are bounded as the
+   * document is read, where the limits are given (a tree reader's document was checked before).
+   */
+  limits: Pick<JsonLimits, "maxTreeBytes"> & Partial<JsonLimits>;
 }
 
 interface Frame {
@@ -134,6 +138,11 @@ export function forEachXmlRecord(
 ): XmlNode {
   const { records, skip, arrays } = options;
   const maxBytes = options.limits.maxTreeBytes;
+  const maxDepth = options.limits.maxJsonDepth ?? Number.POSITIVE_INFINITY;
+  const maxString = options.limits.maxStringBytes ?? Number.POSITIVE_INFINITY;
+  const tooLong = (length: number, what: string, at: number): void => {
+    if (length > maxString) throw xmlStringTooLong(length, what, at, maxString);
+  };
   // no record path: nothing is a record, the whole document is built
   const recordDepth = records.length || -1;
   const document: XmlNode = {};
@@ -214,7 +223,8 @@ export function forEachXmlRecord(
       } else if (c === 0x21 || c === 0x3f) j = pastSpecial(lt);
       else {
         const end = tagEnd(lt + 1);
-        if (text.charCodeAt(end - 1) !== 0x2f) depth++;
+        if (text.charCodeAt(end - 1) !== 0x2f && stack.length + ++depth > maxDepth)
+          throw xmlTooDeep(lt, maxDepth);
         j = end + 1;
       }
     }
@@ -239,6 +249,7 @@ export function forEachXmlRecord(
       const quote = text.charCodeAt(q);
       if (quote !== 0x22 && quote !== 0x27) throw invalid(`attribute ${name} is not quoted`, q, format);
       const close = quoteEnd(q);
+      tooLong(close - q - 1, "attribute value", q);
       const local = localName(name);
       if (name !== "xmlns" && !name.startsWith("xmlns:")) {
         node[`@_${local}`] = decodeXmlText(text.slice(q + 1, close));
@@ -283,6 +294,7 @@ export function forEachXmlRecord(
     const lt = text.indexOf("<", i);
     const stop = lt === -1 ? n : lt;
     if (stop > i) {
+      tooLong(stop - i, "text", i);
       // blanks between tags (pretty-printed reports) are most text segments: never copied
       let k = i;
       while (k < stop && isBlank(text.charCodeAt(k))) k++;
@@ -313,6 +325,7 @@ export function forEachXmlRecord(
     if (c === 0x21 || c === 0x3f) {
       if (text.startsWith("<![CDATA[", lt)) {
         const end = pastSpecial(lt);
+        tooLong(end - lt - 12, "CDATA section", lt);
         const top = stack[stack.length - 1];
         if (top) top.text += text.slice(lt + 9, end - 3);
         i = end;
@@ -327,11 +340,12 @@ export function forEachXmlRecord(
     const name = localName(raw);
     const gt = tagEnd(j);
     const selfClosing = text.charCodeAt(gt - 1) === 0x2f;
+    const depth = stack.length;
+    if (!selfClosing && depth + 1 > maxDepth) throw xmlTooDeep(lt, maxDepth);
     if (skip?.has(name)) {
       i = selfClosing ? gt + 1 : skipSubtree(gt);
       continue;
     }
-    const depth = stack.length;
     if (onPath === depth && records[depth] === name) onPath = depth + 1;
     let node: XmlNode | undefined;
     const attrEnd = selfClosing ? gt - 1 : gt;

@@ -237,8 +237,7 @@ describe("XML bounds", () => {
 
   it("refuses an element flood by the memory its tree would need, before a tree-building parser runs", () => {
     const flood = `<OWASPZAPReport>${"<a/>".repeat(20_000)}</OWASPZAPReport>`;
-    const doc = readDocument(flood, limits({ maxTreeBytes: 1024 * 1024 }));
-    expect(doc.syntax === "xml" && doc.treeBytes).toBeGreaterThan(20_000 * 256);
+    expect(checkXmlBounds(flood, 0, limits({}))).toBeGreaterThan(20_000 * 256);
     const tight = { ...CTX, limits: { maxTreeBytes: 1024 * 1024 } };
     expect(parseErrorOf(() => parseReport(Buffer.from(flood), tight, "zap-xml")).message).toMatch(
       /^the parsed XML would need about \d+ MiB of memory, above the 1 MiB memory bound$/,
@@ -256,6 +255,27 @@ describe("XML bounds", () => {
     const one = `${head}${dependency(`<identifiers>${"<package/>".repeat(20_000)}</identifiers>`)}</dependencies></analysis>`;
     expect(parseErrorOf(() => parseReport(Buffer.from(one), tight)).message).toMatch(
       /^dependency-check-xml: the <dependency> at offset \d+ would need about \d+ MiB of memory, above the 1 MiB memory bound$/,
+    );
+    // the reader holds what it builds to the depth and string bounds itself, skipped parts to the depth
+    const deep = `${head}${dependency(`<identifiers>${"<x>".repeat(40)}${"</x>".repeat(40)}</identifiers>`)}</dependencies></analysis>`;
+    expect(
+      parseErrorOf(() => parseReport(Buffer.from(deep), { ...CTX, limits: { maxJsonDepth: 30 } })).message,
+    ).toMatch(/^dependency-check-xml: XML nesting deeper than 30 \(at offset \d+\)$/);
+    const deepSkipped = deep.replaceAll("identifiers>", "evidenceCollected>");
+    expect(
+      parseErrorOf(() => parseReport(Buffer.from(deepSkipped), { ...CTX, limits: { maxJsonDepth: 30 } }))
+        .message,
+    ).toMatch(/XML nesting deeper than 30/);
+    const long = `${head}${dependency(`<description>${"d".repeat(300)}</description>`)}</dependencies></analysis>`;
+    const short = { ...CTX, limits: { maxStringBytes: 200 } };
+    expect(parseErrorOf(() => parseReport(Buffer.from(long), short)).message).toMatch(
+      /^dependency-check-xml: an XML text of 300 chars exceeds the 200 cap/,
+    );
+    const longAttribute = long
+      .replace('isVirtual="false"', `isVirtual="${"f".repeat(300)}"`)
+      .replace("d".repeat(300), "");
+    expect(parseErrorOf(() => parseReport(Buffer.from(longAttribute), short)).message).toMatch(
+      /an XML attribute value of 300 chars exceeds the 200 cap/,
     );
     // what the mapper never reads is never built, so it costs nothing against the bound
     const evidence = `${head}${dependency(`<evidenceCollected>${"<evidence/>".repeat(20_000)}</evidenceCollected>`)}</dependencies></analysis>`;
