@@ -112,6 +112,16 @@ function invalid(what: string, at: number, format: string): ParseError {
   return new ParseError(`invalid XML: ${what}`, format, `offset ${at}`);
 }
 
+/**
+ * Sets an own property, whatever the name: an element named `__proto__` must not become the
+ * node's prototype, nor one named `constructor` meet the inherited one.
+ */
+function setOwn(node: XmlNode, name: string, value: unknown): void {
+  if (name === "__proto__")
+    Object.defineProperty(node, name, { value, enumerable: true, writable: true, configurable: true });
+  else node[name] = value;
+}
+
 /** Adds a child's value under its name, turning a repeated name into an array. */
 function attach(
   parent: XmlNode,
@@ -119,10 +129,10 @@ function attach(
   value: unknown,
   arrays: ReadonlySet<string> | undefined,
 ): void {
-  const existing = parent[name];
-  if (existing === undefined) parent[name] = arrays?.has(name) ? [value] : value;
+  const existing = Object.hasOwn(parent, name) ? parent[name] : undefined;
+  if (existing === undefined) setOwn(parent, name, arrays?.has(name) ? [value] : value);
   else if (Array.isArray(existing)) existing.push(value);
-  else parent[name] = [existing, value];
+  else setOwn(parent, name, [existing, value]);
 }
 
 /**
@@ -252,7 +262,7 @@ export function forEachXmlRecord(
       tooLong(close - q - 1, "attribute value", q);
       const local = localName(name);
       if (name !== "xmlns" && !name.startsWith("xmlns:")) {
-        node[`@_${local}`] = decodeXmlText(text.slice(q + 1, close));
+        setOwn(node, `@_${local}`, decodeXmlText(text.slice(q + 1, close)));
         count++;
       }
       j = close + 1;
@@ -283,7 +293,7 @@ export function forEachXmlRecord(
     if (onPath > depth) onPath = depth;
     const parent = stack[stack.length - 1];
     if (!parent) {
-      document[frame.name] = value;
+      setOwn(document, frame.name, value);
       return;
     }
     parent.node ??= {};

@@ -110,6 +110,17 @@ describe("forEachXmlRecord", () => {
     expect(readXmlTree(all, "t")).toEqual(reference(all));
   });
 
+  it("keeps elements named __proto__ or constructor as plain own members", () => {
+    const { document } = readAll(
+      "<r><__proto__>x</__proto__><constructor>y</constructor><constructor>z</constructor></r>",
+      ["none"],
+    );
+    const r = document.r as XmlNode;
+    expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+    expect(Object.hasOwn(r, "__proto__") && r.__proto__).toBe("x");
+    expect(r.constructor).toEqual(["y", "z"]);
+  });
+
   it("removes namespace prefixes and drops xmlns attributes, as parseXml does", () => {
     const text = `<ns:r xmlns:ns="urn:x" xmlns="urn:y" ns:a="1"><ns:c>t</ns:c></ns:r>`;
     expect(readAll(text, ["none"]).document).toEqual({ r: { "@_a": "1", c: "t" } });
