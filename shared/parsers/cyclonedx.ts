@@ -287,15 +287,20 @@ function severityOf(ratings: Rating[], cvssRating: Rating | undefined): Severity
   return typeof cvssRating?.score === "number" ? severityFromScore(cvssRating.score) : "info";
 }
 
-/** `nvd:CVSSv31 9.8 critical, ghsa:critical`: every rating as the BOM states it. */
+/** `nvd:CVSSv31 9.8 critical, ghsa:critical`: every rating as the BOM states it (no list a rating). */
 function rawSeverityOf(ratings: Rating[]): string | undefined {
-  const parts = ratings
-    .filter((r) => r.severity || r.score != null)
-    .map((r) => {
-      const head = r.source?.name ? `${r.source.name}:` : "";
-      return `${head}${[r.method, r.score, r.severity].filter((x) => x != null && x !== "").join(" ")}`;
-    });
-  return parts.length ? parts.join(", ") : undefined;
+  let out: string | undefined;
+  for (const r of ratings) {
+    const score = r.score;
+    if (!r.severity && score == null) continue;
+    // the method, score and severity that are stated, space-separated
+    let words = r.method || "";
+    if (score != null) words = words ? `${words} ${score}` : `${score}`;
+    if (r.severity) words = words ? `${words} ${r.severity}` : r.severity;
+    const part = r.source?.name ? `${r.source.name}:${words}` : words;
+    out = out === undefined ? part : `${out}, ${part}`;
+  }
+  return out;
 }
 
 function packageName(p: PurlParts): string {
@@ -407,17 +412,18 @@ function toFindings(vuln: Vulnerability, i: number, ctx: BomContext, out: Normal
   // the same for every affected component: built once a vulnerability
   const severity = severityOf(ratings, cvssRating);
   const rawSeverity = rawSeverityOf(ratings);
-  const aliases = (vuln.references ?? []).map((r) => r.id);
-  const references = [
-    ...(vuln.advisories ?? []).map((adv) => adv.url ?? undefined),
-    ...(vuln.references ?? []).map((r) => r.source?.url ?? undefined),
-    // last: Trivy names its whole data source here, not this vulnerability's page
-    vuln.source?.url ?? undefined,
-  ];
-  const tags = [
-    vuln.source?.name ?? undefined,
-    ...(vuln.analysis?.response ?? []).map((r) => `vex-response:${r}`),
-  ];
+  // plain loops: spreads of mapped lists cost several arrays a vulnerability
+  const aliases: string[] = [];
+  const references: Array<string | undefined> = [];
+  for (const adv of vuln.advisories ?? []) references.push(adv.url ?? undefined);
+  for (const r of vuln.references ?? []) {
+    aliases.push(r.id);
+    references.push(r.source?.url ?? undefined);
+  }
+  // last: Trivy names its whole data source here, not this vulnerability's page
+  references.push(vuln.source?.url ?? undefined);
+  const tags = [vuln.source?.name ?? undefined];
+  for (const r of vuln.analysis?.response ?? []) tags.push(`vex-response:${r}`);
   const suppressed =
     state && VEX_SUPPRESSES.has(state)
       ? {
