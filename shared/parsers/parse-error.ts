@@ -5,11 +5,12 @@
 export class ParseError extends Error {
   override readonly name = "ParseError";
   constructor(
-    message: string,
+    /** What is wrong, without the format and the place the message adds. */
+    readonly reason: string,
     readonly format?: string,
     readonly where?: string,
   ) {
-    super([format ? `${format}: ` : "", message, where ? ` (at ${where})` : ""].join(""));
+    super([format ? `${format}: ` : "", reason, where ? ` (at ${where})` : ""].join(""));
   }
 }
 
