@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { imageArtifact, pathArtifact } from "#shared/domain/artifact";
 import { type Component as InventoryComponent, MAX_COMPONENTS } from "#shared/domain/component";
-import type { Category, Cvss, NormalizedFinding, Severity, VexState } from "#shared/domain/finding";
+import type { Category, Cvss, Severity, VexState } from "#shared/domain/finding";
 import { type PurlParts, parsePurl } from "#shared/domain/purl";
 import { severityFromScore, severityFromWord } from "#shared/domain/severity";
 import { canonicalVulnId } from "#shared/domain/vulnerability-id";
-import { isRecord, type ReportDocument } from "./document.ts";
-import { type FindingDraft, makeFinding } from "./finding-builder.ts";
-import type { ParsedReport, ReportFormat } from "./format.ts";
+import { inputLimits, isRecord, type ReportDocument } from "./document.ts";
+import { type FindingDraft, findingList, makeFinding, parsedFindings } from "./finding-builder.ts";
+import type { FindingList, ParseContext, ParsedReport, ReportFormat } from "./format.ts";
+import { forEachElement, hasLazy, JsonArray, LazyArray, materialize, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
 import { parseShape } from "./shape.ts";
 import { parseXml, xmlList, xmlText } from "./xml.ts";
@@ -95,8 +96,9 @@ const Bom = z.object({
       component: z.unknown().optional(),
     })
     .nullish(),
-  components: z.array(z.unknown()).nullish(),
-  vulnerabilities: z.array(z.unknown()).nullish(),
+  // big lists may arrive lazily (lazy-json.ts): each element is parsed as it is visited
+  components: JsonArray.nullish(),
+  vulnerabilities: JsonArray.nullish(),
 });
 type Bom = z.infer<typeof Bom>;
 
@@ -123,29 +125,129 @@ const SBOM_GENERATORS = /cdxgen|syft|cyclonedx|sbom/i;
 // Grype adds a CISA KEV rating (method `other`) for known exploited vulnerabilities
 const KEV_SOURCE = /\bKEV\b/i;
 
-/** Raw components by bom-ref, validated once, and only when a vulnerability points at them. */
-type ComponentIndex = Map<string, { raw: unknown; where: string; parsed?: Component }>;
+/**
+ * A component as findings and the inventory read it, its purl parsed once. Small on purpose: it
+ * outlives the parsed element (a lazy batch), which holds far more (licenses, properties, hashes).
+ */
+interface Part {
+  type?: string | null;
+  name: string;
+  group?: string | null;
+  version?: string | null;
+  purl?: string | null;
+  /** `purl`, parsed (undefined when it is missing or not a purl). */
+  parts?: PurlParts;
+  /** The first evidence occurrence. */
+  file?: string;
+}
 
-function indexComponents(bom: Bom): ComponentIndex {
-  const index: ComponentIndex = new Map();
-  const stack: Array<{ raw: unknown; where: string }> = [];
-  const root = bom.metadata?.component;
-  if (root !== undefined) stack.push({ raw: root, where: "metadata.component" });
-  (bom.components ?? []).forEach((raw, i) => {
-    stack.push({ raw, where: `components[${i}]` });
-  });
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const { raw, where } = item;
-    if (!isRecord(raw)) continue;
-    const ref = raw["bom-ref"];
-    if (typeof ref === "string" && !index.has(ref)) index.set(ref, item);
-    const nested = raw.components;
-    if (!Array.isArray(nested)) continue;
-    nested.forEach((c, i) => {
-      stack.push({ raw: c, where: `${where}.components[${i}]` });
-    });
-  }
-  return index;
+function partOf(c: Component): Part {
+  return {
+    type: c.type,
+    name: c.name,
+    group: c.group,
+    version: c.version,
+    purl: c.purl,
+    parts: c.purl ? parsePurl(c.purl) : undefined,
+    file: c.evidence?.occurrences?.[0]?.location,
+  };
+}
+
+/**
+ * A component by bom-ref. An invalid one keeps its raw value and path: it fails the parse only
+ * when a vulnerability points at it (an SBOM's odd component is left out of the inventory).
+ */
+interface Indexed {
+  part?: Part;
+  raw?: unknown;
+  where?: string;
+  /** The top-level component whose subtree it is in (-1: metadata.component): which duplicate wins. */
+  group: number;
+}
+type ComponentIndex = Map<string, Indexed>;
+
+// Hand checks of the shapes above, for the common valid element: zod builds a copy of every
+// object it checks, which cost more than the whole mapping. Each accepts only what its zod shape
+// accepts; whatever it refuses goes through zod, which then names the broken field.
+
+function isStr(v: unknown): v is string | null | undefined {
+  return v === undefined || v === null || typeof v === "string";
+}
+
+function isNum(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === "number" && Number.isFinite(v));
+}
+
+function isSource(v: unknown): boolean {
+  return v === undefined || v === null || (isRecord(v) && isStr(v.name) && isStr(v.url));
+}
+
+/** `test` holds for every element of `v`, or `v` is null or undefined. */
+function isListOf(v: unknown, test: (item: unknown) => boolean): boolean {
+  if (v === undefined || v === null) return true;
+  if (!Array.isArray(v)) return false;
+  for (const item of v) if (!test(item)) return false;
+  return true;
+}
+
+function isRating(r: unknown): boolean {
+  return (
+    isRecord(r) &&
+    isSource(r.source) &&
+    isNum(r.score) &&
+    isStr(r.severity) &&
+    isStr(r.method) &&
+    isStr(r.vector)
+  );
+}
+
+function isAffect(a: unknown): boolean {
+  return (
+    isRecord(a) &&
+    typeof a.ref === "string" &&
+    isListOf(a.versions, (v) => isRecord(v) && isStr(v.version) && isStr(v.status))
+  );
+}
+
+function isVulnerability(v: unknown): v is Vulnerability {
+  if (!isRecord(v)) return false;
+  const analysis = v.analysis;
+  return (
+    isStr(v["bom-ref"]) &&
+    isStr(v.id) &&
+    isSource(v.source) &&
+    isStr(v.description) &&
+    isStr(v.detail) &&
+    isStr(v.recommendation) &&
+    isStr(v.workaround) &&
+    isListOf(v.references, (r) => isRecord(r) && typeof r.id === "string" && isSource(r.source)) &&
+    isListOf(v.ratings, isRating) &&
+    isListOf(v.cwes, (c) => typeof c === "string" || (typeof c === "number" && Number.isFinite(c))) &&
+    isListOf(v.advisories, (a) => isRecord(a) && isStr(a.url)) &&
+    isListOf(v.affects, isAffect) &&
+    (analysis === undefined ||
+      analysis === null ||
+      (isRecord(analysis) &&
+        isStr(analysis.state) &&
+        isStr(analysis.justification) &&
+        isStr(analysis.detail) &&
+        isListOf(analysis.response, (r) => typeof r === "string")))
+  );
+}
+
+function isComponent(c: Record<string, unknown>): c is Component {
+  const evidence = c.evidence;
+  return (
+    typeof c.name === "string" &&
+    isStr(c.type) &&
+    isStr(c.group) &&
+    isStr(c.version) &&
+    isStr(c.purl) &&
+    (evidence === undefined ||
+      evidence === null ||
+      (isRecord(evidence) &&
+        isListOf(evidence.occurrences, (o) => isRecord(o) && typeof o.location === "string")))
+  );
 }
 
 function toolOf(bom: Bom): ParsedReport["tool"] {
@@ -185,15 +287,20 @@ function severityOf(ratings: Rating[], cvssRating: Rating | undefined): Severity
   return typeof cvssRating?.score === "number" ? severityFromScore(cvssRating.score) : "info";
 }
 
-/** `nvd:CVSSv31 9.8 critical, ghsa:critical`: every rating as the BOM states it. */
+/** `nvd:CVSSv31 9.8 critical, ghsa:critical`: every rating as the BOM states it (no list a rating). */
 function rawSeverityOf(ratings: Rating[]): string | undefined {
-  const parts = ratings
-    .filter((r) => r.severity || r.score != null)
-    .map((r) => {
-      const head = r.source?.name ? `${r.source.name}:` : "";
-      return `${head}${[r.method, r.score, r.severity].filter((x) => x != null && x !== "").join(" ")}`;
-    });
-  return parts.length ? parts.join(", ") : undefined;
+  let out: string | undefined;
+  for (const r of ratings) {
+    const score = r.score;
+    if (!r.severity && score == null) continue;
+    // the method, score and severity that are stated, space-separated
+    let words = r.method || "";
+    if (score != null) words = words ? `${words} ${score}` : `${score}`;
+    if (r.severity) words = words ? `${words} ${r.severity}` : r.severity;
+    const part = r.source?.name ? `${r.source.name}:${words}` : words;
+    out = out === undefined ? part : `${out}, ${part}`;
+  }
+  return out;
 }
 
 function packageName(p: PurlParts): string {
@@ -214,7 +321,7 @@ function localRef(ref: string): string {
   }
 }
 
-function imageOf(subject: Component | undefined): string | undefined {
+function imageOf(subject: Part | undefined): string | undefined {
   if (subject?.type !== "container") return undefined;
   const v = subject.version;
   if (!v) return subject.name;
@@ -222,7 +329,7 @@ function imageOf(subject: Component | undefined): string | undefined {
 }
 
 /** What the BOM describes: an image by repository, a package by version-less purl, else its name or path. */
-function artifactOf(subject: Component | undefined): string | undefined {
+function artifactOf(subject: Part | undefined): string | undefined {
   if (!subject) return undefined;
   if (subject.type === "container") return imageArtifact(subject.name);
   if (subject.purl) return subject.purl.replace(/[?#].*$/, "").replace(/@[^/@]*$/, "");
@@ -231,38 +338,41 @@ function artifactOf(subject: Component | undefined): string | undefined {
 
 interface Affected {
   ref: string;
-  component?: Component;
+  component?: Part;
   purl?: { value: string; parts: PurlParts };
   fixed: string[];
 }
 
-function affected(ref: string, component: Component | undefined, fixed: string[]): Affected {
-  const purlText = component?.purl || (ref.startsWith("pkg:") ? ref : undefined);
-  const parts = purlText ? parsePurl(purlText) : undefined;
-  return { ref, component, purl: purlText && parts ? { value: purlText, parts } : undefined, fixed };
+function affected(ref: string, component: Part | undefined, fixed: string[]): Affected {
+  if (component?.purl)
+    return {
+      ref,
+      component,
+      purl: component.parts ? { value: component.purl, parts: component.parts } : undefined,
+      fixed,
+    };
+  const parts = ref.startsWith("pkg:") ? parsePurl(ref) : undefined;
+  return { ref, component, purl: parts ? { value: ref, parts } : undefined, fixed };
 }
 
-function resolveAffected(
-  vuln: Vulnerability,
-  index: ComponentIndex,
-  format: string,
-  subject: Component | undefined,
-): Affected[] {
+function resolveAffected(vuln: Vulnerability, ctx: BomContext): Affected[] {
   const out: Affected[] = [];
-  const seen = new Set<string>();
-  for (const affect of vuln.affects ?? []) {
+  const affects = vuln.affects ?? [];
+  const seen = affects.length > 1 ? new Set<string>() : undefined;
+  for (const affect of affects) {
     const ref = localRef(affect.ref);
-    if (seen.has(ref)) continue;
-    seen.add(ref);
-    const entry = index.get(ref);
-    if (entry && !entry.parsed) entry.parsed = parseShape(Component, entry.raw, format, entry.where);
-    const component = entry?.parsed;
+    if (seen) {
+      if (seen.has(ref)) continue;
+      seen.add(ref);
+    }
+    const entry = ctx.index.get(ref);
+    if (entry && !entry.part) entry.part = partOf(parseShape(Component, entry.raw, ctx.format, entry.where));
     const fixed: string[] = [];
     for (const v of affect.versions ?? []) if (v.status === "unaffected" && v.version) fixed.push(v.version);
-    out.push(affected(ref, component, fixed));
+    out.push(affected(ref, entry?.part, fixed));
   }
   // a vulnerability that names no component is about the BOM's subject
-  if (out.length === 0) out.push(affected("", subject, []));
+  if (out.length === 0) out.push(affected("", ctx.subject, []));
   return out;
 }
 
@@ -270,13 +380,14 @@ interface BomContext {
   format: string;
   tool: ParsedReport["tool"];
   index: ComponentIndex;
-  subject?: Component;
+  subject?: Part;
   image?: string;
 }
 
-function toFindings(vuln: Vulnerability, where: string, ctx: BomContext): NormalizedFinding[] {
+function toFindings(vuln: Vulnerability, i: number, ctx: BomContext, out: FindingList): void {
   const rawId = vuln.id || vuln["bom-ref"];
-  if (!rawId) throw new ParseError("a vulnerability has neither id nor bom-ref", ctx.format, where);
+  if (!rawId)
+    throw new ParseError("a vulnerability has neither id nor bom-ref", ctx.format, `vulnerabilities[${i}]`);
   const id = canonicalVulnId(rawId);
   const ratings = vuln.ratings ?? [];
   const cvssRating = bestCvssRating(ratings);
@@ -298,8 +409,30 @@ function toFindings(vuln: Vulnerability, where: string, ctx: BomContext): Normal
         detail: vuln.analysis?.detail ?? undefined,
       }
     : undefined;
+  // the same for every affected component: built once a vulnerability
+  const severity = severityOf(ratings, cvssRating);
+  const rawSeverity = rawSeverityOf(ratings);
+  // plain loops: spreads of mapped lists cost several arrays a vulnerability
+  const aliases: string[] = [];
+  const references: Array<string | undefined> = [];
+  for (const adv of vuln.advisories ?? []) references.push(adv.url ?? undefined);
+  for (const r of vuln.references ?? []) {
+    aliases.push(r.id);
+    references.push(r.source?.url ?? undefined);
+  }
+  // last: Trivy names its whole data source here, not this vulnerability's page
+  references.push(vuln.source?.url ?? undefined);
+  const tags = [vuln.source?.name ?? undefined];
+  for (const r of vuln.analysis?.response ?? []) tags.push(`vex-response:${r}`);
+  const suppressed =
+    state && VEX_SUPPRESSES.has(state)
+      ? {
+          kind: "vex",
+          justification: [vuln.analysis?.state, vuln.analysis?.justification].filter(Boolean).join(": "),
+        }
+      : undefined;
 
-  return resolveAffected(vuln, ctx.index, ctx.format, ctx.subject).map((a) => {
+  for (const a of resolveAffected(vuln, ctx)) {
     const parts = a.purl?.parts;
     const name = parts ? packageName(parts) : a.component?.name;
     const version = a.component?.version || parts?.version;
@@ -311,10 +444,10 @@ function toFindings(vuln: Vulnerability, where: string, ctx: BomContext): Normal
       rule: { id },
       title: label ? `${id} in ${label}` : id,
       description: vuln.description || vuln.detail || undefined,
-      severity: severityOf(ratings, cvssRating),
-      rawSeverity: rawSeverityOf(ratings),
+      severity,
+      rawSeverity,
       cvss,
-      vulnerability: { id, aliases: (vuln.references ?? []).map((r) => r.id) },
+      vulnerability: { id, aliases },
       cwes: vuln.cwes ?? [],
       package: name
         ? {
@@ -326,7 +459,7 @@ function toFindings(vuln: Vulnerability, where: string, ctx: BomContext): Normal
           }
         : undefined,
       location: {
-        file: a.component?.evidence?.occurrences?.[0]?.location,
+        file: a.component?.file,
         // language packages of an image keep the image too
         image: ctx.image,
         // a reference we cannot resolve to a package still says where the problem is
@@ -336,46 +469,76 @@ function toFindings(vuln: Vulnerability, where: string, ctx: BomContext): Normal
       exploit: kev ? "active" : undefined,
       toolId: vuln["bom-ref"] ?? undefined,
       remediation: vuln.recommendation || vuln.workaround || undefined,
-      references: [
-        ...(vuln.advisories ?? []).map((adv) => adv.url ?? undefined),
-        ...(vuln.references ?? []).map((r) => r.source?.url ?? undefined),
-        // last: Trivy names its whole data source here, not this vulnerability's page
-        vuln.source?.url ?? undefined,
-      ],
-      tags: [
-        vuln.source?.name ?? undefined,
-        ...(vuln.analysis?.response ?? []).map((r) => `vex-response:${r}`),
-      ],
+      references,
+      tags,
     };
-    if (state && VEX_SUPPRESSES.has(state)) {
-      draft.suppressed = {
-        kind: "vex",
-        justification: [vuln.analysis?.state, vuln.analysis?.justification].filter(Boolean).join(": "),
-      };
-    }
-    return makeFinding(draft);
-  });
+    if (suppressed) draft.suppressed = suppressed;
+    out.push(makeFinding(draft));
+  }
 }
 
-/** Every component of the BOM (nested ones too; not the subject itself), for the inventory. */
-function componentsOf(bom: Bom): InventoryComponent[] {
-  const out: InventoryComponent[] = [];
-  const stack: unknown[] = [...(bom.components ?? [])];
-  for (let raw = stack.pop(); raw !== undefined && out.length < MAX_COMPONENTS; raw = stack.pop()) {
-    if (!isRecord(raw)) continue;
-    if (Array.isArray(raw.components)) stack.push(...raw.components);
-    const c = Component.safeParse(raw);
-    if (!c.success) continue;
-    const purl = c.data.purl ? parsePurl(c.data.purl) : undefined;
-    const name = purl ? packageName(purl) : c.data.group ? `${c.data.group}:${c.data.name}` : c.data.name;
-    const version = c.data.version || purl?.version;
-    out.push({
-      name,
-      ...(purl && c.data.purl ? { purl: c.data.purl, ecosystem: purl.type } : {}),
-      ...(version ? { version } : {}),
-    });
+/** An inventory entry (name, purl, ecosystem, version: the key order the output keeps). */
+function inventoryEntry(c: Part): InventoryComponent {
+  const purl = c.parts;
+  const entry: InventoryComponent = {
+    name: purl ? packageName(purl) : c.group ? `${c.group}:${c.name}` : c.name,
+  };
+  if (purl && c.purl) {
+    entry.purl = c.purl;
+    entry.ecosystem = purl.type;
   }
-  return out;
+  const version = c.version || purl?.version;
+  if (version) entry.version = version;
+  return entry;
+}
+
+/**
+ * One walk of a component's subtree (the component, then its nested components from last to
+ * first, depth first): indexes each by bom-ref (the first seen in this order wins within the
+ * subtree; a later top-level component's wins over an earlier one's, metadata.component's over
+ * none) and, given `inventory`, lists each valid one.
+ */
+function walkComponent(
+  root: unknown,
+  rootWhere: string,
+  group: number,
+  index: ComponentIndex,
+  inventory: InventoryComponent[] | undefined,
+): void {
+  const stack: unknown[] = [root];
+  const wheres: string[] = [rootWhere];
+  for (let raw = stack.pop(); raw !== undefined; raw = stack.pop()) {
+    const where = wheres.pop() ?? rootWhere;
+    if (!isRecord(raw)) continue;
+    const ref = raw["bom-ref"];
+    const nested = raw.components;
+    if (Array.isArray(nested))
+      for (let i = 0; i < nested.length; i++) {
+        stack.push(nested[i]);
+        wheres.push(`${where}.components[${i}]`);
+      }
+    let part: Part | undefined;
+    if (isComponent(raw)) part = partOf(raw);
+    else {
+      const checked = Component.safeParse(raw);
+      if (checked.success) part = partOf(checked.data);
+    }
+    if (part && inventory) inventory.push(inventoryEntry(part));
+    if (typeof ref !== "string") continue;
+    const known = index.get(ref);
+    if (known && (group < 0 || known.group >= group)) continue;
+    index.set(ref, part ? { part, group } : { raw, where, group });
+  }
+}
+
+/** True when a LazyArray sits anywhere but as the top-level components or vulnerabilities list. */
+function lazyElsewhere(bom: Record<string, unknown>): boolean {
+  for (const key in bom) {
+    const value = bom[key];
+    if ((key === "components" || key === "vulnerabilities") && value instanceof LazyArray) continue;
+    if (hasLazy(value)) return true;
+  }
+  return false;
 }
 
 function mapBom(value: unknown, format: string): ParsedReport {
@@ -383,15 +546,35 @@ function mapBom(value: unknown, format: string): ParsedReport {
   const tool = toolOf(bom);
   const rawSubject = bom.metadata?.component;
   const subject =
-    rawSubject === undefined ? undefined : parseShape(Component, rawSubject, format, "metadata.component");
-  const ctx: BomContext = { format, tool, index: indexComponents(bom), subject, image: imageOf(subject) };
-  const findings: NormalizedFinding[] = [];
-  (bom.vulnerabilities ?? []).forEach((raw, i) => {
-    const where = `vulnerabilities[${i}]`;
-    findings.push(...toFindings(parseShape(Vulnerability, raw, format, where), where, ctx));
+    rawSubject === undefined
+      ? undefined
+      : partOf(parseShape(Component, rawSubject, format, "metadata.component"));
+  // one pass over the components (each parsed once when lazy) serves the index and the inventory;
+  // the inventory lists the components in the order of the walk: top-level ones from last to first
+  const index: ComponentIndex = new Map();
+  const entries: InventoryComponent[] = [];
+  const groupStarts: number[] = [];
+  forEachElement(bom.components, (raw, i) => {
+    groupStarts.push(entries.length);
+    walkComponent(raw, `components[${i}]`, i, index, entries);
+  });
+  if (rawSubject !== undefined) walkComponent(rawSubject, "metadata.component", -1, index, undefined);
+  const components: InventoryComponent[] = [];
+  for (let g = groupStarts.length - 1; g >= 0 && components.length < MAX_COMPONENTS; g--) {
+    const end = groupStarts[g + 1] ?? entries.length;
+    for (let e = groupStarts[g] ?? end; e < end && components.length < MAX_COMPONENTS; e++) {
+      const entry = entries[e];
+      if (entry) components.push(entry);
+    }
+  }
+  const ctx: BomContext = { format, tool, index, subject, image: imageOf(subject) };
+  const findings = findingList();
+  forEachElement(bom.vulnerabilities, (raw, i) => {
+    const vuln = isVulnerability(raw) ? raw : parseShape(Vulnerability, raw, format, `vulnerabilities[${i}]`);
+    toFindings(vuln, i, ctx, findings);
   });
   const artifact = artifactOf(subject);
-  return { tool, findings, components: componentsOf(bom), ...(artifact ? { artifact } : {}) };
+  return { tool, ...parsedFindings(findings), components, ...(artifact ? { artifact } : {}) };
 }
 
 // --- XML: read into the JSON BOM's shape ----------------------------------------------------------
@@ -555,9 +738,19 @@ export const cyclonedxJson: ReportFormat = {
   detect(doc: ReportDocument): boolean {
     return doc.syntax === "json" && isRecord(doc.value) && doc.value.bomFormat === "CycloneDX";
   },
-  parse(doc: ReportDocument): ParsedReport {
-    return mapBom(doc.syntax === "json" ? doc.value : undefined, "cyclonedx-json");
+  parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
+    if (doc.syntax !== "json") return mapBom(undefined, "cyclonedx-json");
+    const value = doc.value;
+    // only the top-level lists are walked lazily; a big list anywhere else (a component's nested
+    // components, a vulnerability's affects) is parsed whole, within the memory bound
+    if (doc.fullBytes !== undefined && isRecord(value) && lazyElsewhere(value)) {
+      const limits = inputLimits(ctx.limits);
+      if (doc.fullBytes > limits.maxTreeBytes) throw treeTooBig(doc.fullBytes, limits);
+      materialize(value);
+    }
+    return mapBom(value, "cyclonedx-json");
   },
+  lazyArrays: true,
 };
 
 export const cyclonedxXml: ReportFormat = {

@@ -2,7 +2,7 @@ import { constants } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_UPLOAD_BYTES } from "#shared/config";
 import { checkCsvBounds, csvDelimiter } from "./csv.ts";
-import { type JsonLimits, parseJsonLazily, scanJson, treeTooBig } from "./lazy-json.ts";
+import { type JsonLimits, parseScanned, scanJson, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
 import { readProlog } from "./xml-prolog.ts";
 
@@ -57,7 +57,11 @@ export type ReportDocument =
       /** With lazy arrays: the estimated memory of the tree once they are all parsed (lazy-json.ts). */
       fullBytes?: number;
     }
-  | { syntax: "jsonl"; values: unknown[] }
+  | {
+      syntax: "jsonl";
+      /** Big reports' records are LazyLines: parsed as a parser that reads them lazily walks them. */
+      values: unknown[] | LazyLines;
+    }
   /** Bounded once its format is known (registry.ts): a record reader bounds what it reads itself. */
   | { syntax: "xml"; root: string; head: string; text: string }
   | { syntax: "csv"; head: string; text: string };
@@ -221,6 +225,86 @@ function parseJsonLines(source: string | Buffer): unknown[] {
 }
 
 /**
+ * The records of a big JSON Lines report, each parsed when it is visited and then dropped: a
+ * parser that maps records one by one never holds all their trees (see lazy-json.ts for JSON).
+ * Each visit parses again. The registry hands them parsed (`materialize`) to parsers that read
+ * plain arrays, and to detection.
+ */
+export class LazyLines implements Iterable<unknown> {
+  constructor(
+    private readonly source: Buffer,
+    /** [start, end, line number] of each non-blank line. */
+    private readonly lines: Int32Array,
+  ) {}
+
+  get length(): number {
+    return this.lines.length / 3;
+  }
+
+  private parse(k: number): unknown {
+    const lines = this.lines;
+    const line = this.source.toString("utf8", lines[k * 3] ?? 0, lines[k * 3 + 1] ?? 0).trim();
+    try {
+      return JSON.parse(line);
+    } catch (error) {
+      throw jsonError(error, `line ${lines[k * 3 + 2]}`);
+    }
+  }
+
+  /** The first `count` records, parsed. */
+  head(count: number): unknown[] {
+    const out: unknown[] = [];
+    for (let k = 0; k < Math.min(count, this.length); k++) out.push(this.parse(k));
+    return out;
+  }
+
+  *[Symbol.iterator](): Iterator<unknown> {
+    for (let k = 0; k < this.length; k++) yield this.parse(k);
+  }
+
+  materialize(): unknown[] {
+    return this.head(this.length);
+  }
+}
+
+function isAsciiBlank(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+/**
+ * The non-blank lines of JSON Lines bytes for LazyLines, when they are what `looksLikeJsonLines`
+ * asks (two or more, each starting with '{'), else undefined. Reads only each line's first bytes
+ * (a line is decoded only when it starts with a byte that is not ASCII, which may be a Unicode blank).
+ */
+function jsonLineSpans(utf8: Buffer): Int32Array | undefined {
+  let lines = new Int32Array(3 * 1024);
+  let n = 0;
+  let lineNo = 0;
+  for (let at = 0; at <= utf8.length; ) {
+    let end = utf8.indexOf(0x0a, at);
+    if (end === -1) end = utf8.length;
+    lineNo++;
+    let i = at;
+    while (i < end && isAsciiBlank(utf8[i] ?? 0)) i++;
+    let first = i < end ? (utf8[i] ?? 0) : -1;
+    if (first >= 0x80) first = utf8.toString("utf8", at, end).trim().charCodeAt(0) || -1;
+    if (first !== -1) {
+      if (first !== 0x7b) return undefined;
+      if (n + 3 > lines.length) {
+        const grown = new Int32Array(2 * lines.length);
+        grown.set(lines);
+        lines = grown;
+      }
+      lines[n++] = at;
+      lines[n++] = end;
+      lines[n++] = lineNo;
+    }
+    at = end + 1;
+  }
+  return n >= 6 ? lines.slice(0, n) : undefined;
+}
+
+/**
  * Text to a document of one syntax. JSON is tried before JSON Lines: a one-line JSONL file is
  * also a JSON object, and formats that read records accept both (see `recordsOf`).
  */
@@ -259,7 +343,12 @@ export function isBlankReport(utf8: Buffer): boolean {
 function readJson(utf8: Buffer, limits: InputLimits, text: () => string): ReportDocument {
   try {
     if (utf8.length >= LAZY_DOCUMENT_BYTES) {
-      const { value, fullBytes } = parseJsonLazily(utf8, limits);
+      const scan = scanJson(utf8, limits, true);
+      if (scan.eagerBytes > limits.maxTreeBytes) throw treeTooBig(scan.eagerBytes, limits);
+      // several top-level values are no JSON document: JSON Lines is read without decoding it all
+      const lines = scan.topValues > 1 ? jsonLineSpans(utf8) : undefined;
+      if (lines) return { syntax: "jsonl", values: new LazyLines(utf8, lines) };
+      const { value, fullBytes } = parseScanned(utf8, scan);
       return { syntax: "json", value, fullBytes };
     }
     checkJsonBounds(utf8, limits);
@@ -295,7 +384,7 @@ function readMarkup(text: string, first: string, limits: InputLimits): ReportDoc
 
 /** The records of a record-oriented report: JSON Lines values, a JSON array, or one JSON object. */
 export function recordsOf(doc: ReportDocument): unknown[] | undefined {
-  if (doc.syntax === "jsonl") return doc.values;
+  if (doc.syntax === "jsonl") return doc.values instanceof LazyLines ? doc.values.materialize() : doc.values;
   if (doc.syntax !== "json") return undefined;
   if (Array.isArray(doc.value)) return doc.value;
   if (doc.value && typeof doc.value === "object") return [doc.value];

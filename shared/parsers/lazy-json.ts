@@ -298,6 +298,11 @@ export function scanJson(src: Uint8Array, limits: JsonLimits, collectLazy: boole
 export function parseJsonLazily(source: Buffer, limits: JsonLimits): { value: unknown; fullBytes: number } {
   const scan = scanJson(source, limits, true);
   if (scan.eagerBytes > limits.maxTreeBytes) throw treeTooBig(scan.eagerBytes, limits);
+  return parseScanned(source, scan);
+}
+
+/** `parseJsonLazily` after its scan (the bounds checked). */
+export function parseScanned(source: Buffer, scan: JsonScan): { value: unknown; fullBytes: number } {
   const lazies = scan.lazies;
   if (!lazies.length) return { value: JSON.parse(source.toString("utf8")), fullBytes: scan.eagerBytes };
   const nonce = randomBytes(8).toString("hex");

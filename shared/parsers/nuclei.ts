@@ -5,8 +5,9 @@ import { isCve } from "#shared/domain/vulnerability-id";
 import { cvssFrom } from "./cvss-vector.ts";
 import { isRecord, type ReportDocument, recordsOf } from "./document.ts";
 import { anyOf, emptyArray, emptyFile } from "./empty-report.ts";
-import { makeFinding } from "./finding-builder.ts";
+import { findingList, makeFinding, parsedFindings } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
+import { LazyArray } from "./lazy-json.ts";
 import { parseShape } from "./shape.ts";
 
 /**
@@ -75,6 +76,59 @@ function withCurrentKeys(record: unknown): unknown {
   return out;
 }
 
+// A hand check of the shapes above for the common valid record: zod builds a copy of every object
+// it checks, which cost more than the mapping. It accepts only what the zod shape accepts; a record
+// it refuses goes through zod, which then names the broken field.
+
+function isStr(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === "string";
+}
+
+function isStringOrList(v: unknown): boolean {
+  if (isStr(v)) return true;
+  if (!Array.isArray(v)) return false;
+  for (const item of v) if (typeof item !== "string") return false;
+  return true;
+}
+
+function isClassification(c: unknown): boolean {
+  if (c === undefined || c === null) return true;
+  if (!isRecord(c)) return false;
+  const score = c["cvss-score"];
+  return (
+    isStringOrList(c["cve-id"]) &&
+    isStringOrList(c["cwe-id"]) &&
+    isStr(c["cvss-metrics"]) &&
+    (isStr(score) || (typeof score === "number" && Number.isFinite(score)))
+  );
+}
+
+function isResult(r: unknown): r is Result {
+  if (!isRecord(r)) return false;
+  const info = r.info;
+  const status = r["matcher-status"];
+  return (
+    typeof r["template-id"] === "string" &&
+    isRecord(info) &&
+    isStr(info.name) &&
+    isStr(info.description) &&
+    isStr(info.severity) &&
+    isStringOrList(info.tags) &&
+    isStringOrList(info.reference) &&
+    isStr(info.remediation) &&
+    isClassification(info.classification) &&
+    isStr(r["template-url"]) &&
+    isStr(r.type) &&
+    isStr(r.host) &&
+    isStr(r["matched-at"]) &&
+    isStr(r["matcher-name"]) &&
+    isStr(r["extractor-name"]) &&
+    isStr(r.request) &&
+    isStr(r["curl-command"]) &&
+    (status === undefined || status === null || typeof status === "boolean")
+  );
+}
+
 function detect(doc: ReportDocument): boolean {
   const first = withCurrentKeys(recordsOf(doc)?.[0]);
   return isRecord(first) && typeof first["template-id"] === "string" && isRecord(first.info);
@@ -123,14 +177,24 @@ function toFinding(result: Result): NormalizedFinding {
 }
 
 function parse(doc: ReportDocument): ParsedReport {
-  const records = recordsOf(doc) ?? [];
+  // big reports arrive lazily (LazyLines, a LazyArray for -json-export): each record is parsed as
+  // it is visited, then dropped
+  const records: Iterable<unknown> =
+    doc.syntax === "jsonl"
+      ? doc.values
+      : doc.syntax === "json" && doc.value instanceof LazyArray
+        ? doc.value
+        : (recordsOf(doc) ?? []);
   const where = doc.syntax === "jsonl" ? (i: number) => `record ${i + 1}` : (i: number) => `[${i}]`;
-  const findings: NormalizedFinding[] = [];
-  records.forEach((raw, i) => {
-    const result = parseShape(Result, withCurrentKeys(raw), FORMAT, where(i));
+  const findings = findingList();
+  let i = 0;
+  for (const raw of records) {
+    const record = withCurrentKeys(raw);
+    const result = isResult(record) ? record : parseShape(Result, record, FORMAT, where(i));
     if (result["matcher-status"] !== false) findings.push(toFinding(result));
-  });
-  return { tool: { name: "Nuclei" }, findings };
+    i++;
+  }
+  return { tool: { name: "Nuclei" }, ...parsedFindings(findings) };
 }
 
 export const nucleiJson: ReportFormat = {
@@ -140,4 +204,5 @@ export const nucleiJson: ReportFormat = {
   detect,
   isEmptyReport: anyOf(emptyFile, emptyArray),
   parse,
+  lazyArrays: true,
 };

@@ -10,7 +10,14 @@ import { clairJson } from "./clair.ts";
 import { cyclonedxJson, cyclonedxXml } from "./cyclonedx.ts";
 import { dependencyCheckJson, dependencyCheckXml } from "./dependency-check.ts";
 import { dockleJson } from "./dockle.ts";
-import { inputLimits, isBlankReport, type ReportDocument, readReport, reportBytes } from "./document.ts";
+import {
+  inputLimits,
+  isBlankReport,
+  LazyLines,
+  type ReportDocument,
+  readReport,
+  reportBytes,
+} from "./document.ts";
 import { EMPTY_FILE } from "./empty-report.ts";
 import { withFindingCap } from "./finding-builder.ts";
 import type { ParseContext, ReportFormat } from "./format.ts";
@@ -164,6 +171,23 @@ function describe(doc: ReportDocument): string {
   }
 }
 
+/**
+ * Big JSON Lines stay lazy only for the parser that walks them so, which detection from the first
+ * record picks (it reads no more). For any other parser, and for detection among the others,
+ * every record is parsed first, a malformed line refused, as for a small report.
+ */
+function jsonLinesFor(lines: LazyLines, declared: ReportFormat | undefined): ReportDocument {
+  let reader = declared;
+  if (!reader) {
+    try {
+      reader = detectFormat({ syntax: "jsonl", values: lines.head(1) });
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+    }
+  }
+  return { syntax: "jsonl", values: reader?.lazyArrays ? lines : lines.materialize() };
+}
+
 /** The declared format, or a clear error naming the ids we read. */
 function declaredFormat(formatId: string): ReportFormat {
   const format = formatById(formatId);
@@ -218,10 +242,13 @@ export function parseReportTo(
       declared.id,
     );
   }
+  if (doc.syntax === "jsonl" && doc.values instanceof LazyLines) doc = jsonLinesFor(doc.values, declared);
   const lazy = doc.syntax === "json" && hasLazy(doc.value);
   // detectors see plain arrays (the first element of each lazy one): they only look at shapes
-  const probe: ReportDocument =
-    lazy && doc.syntax === "json" ? { syntax: "json", value: detectionView(doc.value) } : doc;
+  let probe: ReportDocument = doc;
+  if (lazy && doc.syntax === "json") probe = { syntax: "json", value: detectionView(doc.value) };
+  else if (doc.syntax === "jsonl" && doc.values instanceof LazyLines)
+    probe = { syntax: "jsonl", values: doc.values.head(1) };
   let format: ReportFormat;
   try {
     format = declared ?? detectFormat(probe);

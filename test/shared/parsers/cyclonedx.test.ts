@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { NormalizedFinding } from "#shared/domain/finding";
 import { cyclonedxJson, cyclonedxXml } from "#shared/parsers/cyclonedx";
 import { decodeReport, type ReportDocument, readDocument } from "#shared/parsers/document";
+import { withFindingCap } from "#shared/parsers/finding-builder";
+import { hasLazy, materialize } from "#shared/parsers/lazy-json";
 import { ParseError } from "#shared/parsers/parse-error";
+import { parseReport } from "#shared/parsers/registry";
 import { readFixture } from "#test/support/corpus";
 
 const ctx = { secretSalt: "test" };
@@ -160,6 +163,126 @@ describe("cyclonedx-json", () => {
     expect(() => parseJson("malformed.json")).toThrow(
       /cyclonedx-json: .*\(at vulnerabilities\[1\]\.ratings\[0\]\.score\)/,
     );
+  });
+});
+
+/** A Trivy-style image BOM of `n` components, each with a vulnerability; past 8 MiB it is read lazily. */
+function bigBom(
+  n: number,
+  edit: (bom: { components: unknown[]; vulnerabilities: unknown[] }) => void = () => {},
+) {
+  const components = Array.from({ length: n }, (_, i) => ({
+    "bom-ref": `ref-${i}`,
+    type: "library",
+    name: i % 3 === 0 ? `lib${i}` : `pkg-${i}`,
+    version: `1.${i % 7}.0`,
+    purl:
+      i % 3 === 0
+        ? `pkg:deb/debian/lib${i}@1.${i % 7}.0?arch=amd64`
+        : `pkg:npm/%40acme/pkg-${i}@1.${i % 7}.0`,
+    licenses: [{ license: { name: "MIT" } }],
+    properties: [{ name: "aquasecurity:trivy:PkgType", value: i % 3 === 0 ? "debian" : "node-pkg" }],
+    ...(i % 3 === 0
+      ? {}
+      : { evidence: { occurrences: [{ location: `app/node_modules/pkg-${i}/package.json` }] } }),
+  }));
+  const vulnerabilities = components.map((c, i) => ({
+    "bom-ref": `CVE-2024-${i}#x`,
+    id: `CVE-2024-${i}`,
+    source: { name: "nvd", url: "https://nvd.nist.gov" },
+    ratings: [
+      { source: { name: "nvd" }, score: 7.5, severity: "high", method: "CVSSv31", vector: "CVSS:3.1/AV:N" },
+    ],
+    cwes: [79],
+    description: `A flaw in ${c.name}. ${"d".repeat(200)}`,
+    advisories: [{ url: `https://avd.aquasec.com/nvd/cve-2024-${i}` }],
+    affects: [{ ref: c["bom-ref"], versions: [{ version: c.version, status: "affected" }] }],
+  }));
+  const bom = { components: components as unknown[], vulnerabilities: vulnerabilities as unknown[] };
+  edit(bom);
+  return JSON.stringify({
+    bomFormat: "CycloneDX",
+    specVersion: "1.5",
+    metadata: {
+      tools: { components: [{ name: "trivy", version: "0.57.1" }] },
+      component: { "bom-ref": "img", type: "container", name: "registry.example.com/shop", version: "1.0" },
+    },
+    ...bom,
+  });
+}
+
+describe("cyclonedx-json, big BOMs read lazily", () => {
+  const n = 16_000;
+
+  it("gives the findings and inventory of the same BOM read whole", () => {
+    const text = bigBom(n);
+    expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+    const doc = readDocument(text);
+    expect(doc.syntax === "json" && hasLazy(doc.value)).toBe(true);
+    const lazy = parseReport(Buffer.from(text), ctx);
+    const whole = withFindingCap(Number.POSITIVE_INFINITY, () =>
+      cyclonedxJson.parse(
+        doc.syntax === "json" ? { syntax: "json", value: materialize(doc.value) } : doc,
+        ctx,
+      ),
+    );
+    expect(lazy.count).toBe(n);
+    expect(lazy.findings).toEqual(whole.findings);
+    expect(lazy.components).toEqual(whole.components);
+    expect(lazy.findings[4]).toMatchObject({
+      category: "sca",
+      package: { name: "@acme/pkg-4", ecosystem: "npm" },
+      location: { file: "app/node_modules/pkg-4/package.json", image: "registry.example.com/shop:1.0" },
+    });
+    expect(lazy.findings[3]).toMatchObject({
+      category: "container",
+      package: { name: "lib3", ecosystem: "deb" },
+    });
+  });
+
+  it("fails a bad vulnerability or a bad referenced component with its path", () => {
+    const badScore = bigBom(n, (bom) => {
+      bom.vulnerabilities[12_345] = { id: "CVE-1", ratings: [{ score: "high" }] };
+    });
+    expect(() => parseReport(Buffer.from(badScore), ctx)).toThrow(
+      /cyclonedx-json: .*\(at vulnerabilities\[12345\]\.ratings\[0\]\.score\)/,
+    );
+    const badName = bigBom(n, (bom) => {
+      bom.components[9_000] = { "bom-ref": "ref-9000", name: 42 };
+    });
+    expect(() => parseReport(Buffer.from(badName), ctx)).toThrow(
+      /cyclonedx-json: .*\(at components\[9000\]\.name\)/,
+    );
+  });
+
+  it("parses a big list nested in one component whole, as a plain BOM's", () => {
+    const text = bigBom(n, (bom) => {
+      // one component holds all the others: its nested list is the big one
+      bom.components = [{ "bom-ref": "app", name: "app", components: bom.components }];
+    });
+    expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+    const report = parseReport(Buffer.from(text), ctx);
+    expect(report.count).toBe(n);
+    expect(report.components).toHaveLength(n + 1);
+    // the walk's order: a component, then its nested ones from last to first
+    expect(report.components?.slice(0, 2).map((c) => c.name)).toEqual(["app", `lib${n - 1}`]);
+  });
+});
+
+describe("cyclonedx-json components", () => {
+  it("indexes nested components; of two with one bom-ref, the later top-level one wins", () => {
+    const bom = {
+      bomFormat: "CycloneDX",
+      components: [
+        { "bom-ref": "dup", name: "first", version: "1" },
+        { name: "parent", components: [{ "bom-ref": "inner", name: "child", version: "2" }] },
+        { "bom-ref": "dup", name: "second", version: "3" },
+      ],
+      vulnerabilities: [{ id: "CVE-1", affects: [{ ref: "dup" }, { ref: "inner" }] }],
+    };
+    const report = parseReport(Buffer.from(JSON.stringify(bom)), ctx);
+    expect(report.findings.map((f) => f.title)).toEqual(["CVE-1 in second@3", "CVE-1 in child@2"]);
+    expect(report.components?.map((c) => c.name)).toEqual(["second", "parent", "child", "first"]);
   });
 });
 

@@ -165,6 +165,28 @@ describe("long lists within the bounds", () => {
     expect(report.count).toBe(lines.length);
   });
 
+  it("parse: big JSON Lines of a parser that reads plain arrays are all parsed first, a malformed line refused", () => {
+    const lines = readFileSync(resolve("test/fixtures/parsers/trufflehog-json/git.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l.trim());
+    // whole copies of the fixture, past the lazy threshold
+    const many = Array.from(
+      { length: Math.ceil((9 * 1024 * 1024) / lines.join("\n").length) },
+      () => lines,
+    ).flat();
+    const text = many.join("\n");
+    expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+    const report = parseReport(Buffer.from(text), CTX);
+    expect(report.format).toBe("trufflehog-json");
+    const small = parseReport(Buffer.from(lines.join("\n")), CTX);
+    expect(report.count).toBe((small.count / lines.length) * many.length);
+    many[7000] = "{oops}";
+    // as for a small report: before detection, naming no format
+    expect(parseErrorOf(() => parseReport(Buffer.from(many.join("\n")), CTX)).message).toMatch(
+      /^invalid JSON: .* \(at line 7001\)$/,
+    );
+  });
+
   it("parse: a pre-SchemaVersion Trivy array of 60,000 small results, read lazily", () => {
     const result = (i: number) =>
       `{"Target":"app/package-lock.json","Type":"npm","Vulnerabilities":[{"VulnerabilityID":"CVE-2024-${i}","PkgName":"p${i}","InstalledVersion":"1.0.0","Severity":"LOW","Description":"${"d".repeat(100)}"}]}`;

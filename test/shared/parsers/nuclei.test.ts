@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { LazyLines, readReport } from "#shared/parsers/document";
+import { withFindingCap } from "#shared/parsers/finding-builder";
 import { nucleiJson } from "#shared/parsers/nuclei";
 import { ParseError } from "#shared/parsers/parse-error";
 import { parseReport } from "#shared/parsers/registry";
@@ -133,5 +135,63 @@ describe("nuclei-json", () => {
     expect(nucleiJson.parse({ syntax: "json", value: one }, ctx).findings).toHaveLength(1);
     expect(nucleiJson.detect({ syntax: "json", value: [{ "template-id": "x" }] })).toBe(false);
     expect(nucleiJson.detect({ syntax: "json", value: [] })).toBe(false);
+  });
+});
+
+describe("nuclei-json, big reports read lazily", () => {
+  /** A report of the fixture's results repeated past the 8 MiB lazy threshold, `edit` applied to its lines. */
+  function bigReport(edit: (lines: string[]) => void = () => {}): { text: string; lines: string[] } {
+    const results = readFixture("parsers/nuclei-json/results-v2.jsonl")
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.trim());
+    const lines: string[] = [];
+    for (let size = 0; size < 9 * 1024 * 1024; ) {
+      const line = results[lines.length % results.length] ?? "";
+      lines.push(line);
+      size += line.length + 1;
+    }
+    edit(lines);
+    // CRLF line ends and blank lines (ASCII and Unicode) between records, as some writers leave them
+    return { text: `${lines.join("\r\n \u00a0\n")}\n`, lines };
+  }
+
+  it("parses each record as it is visited, with the findings of the records parsed whole", () => {
+    const { text, lines } = bigReport();
+    const doc = readReport(Buffer.from(text));
+    expect(doc.syntax === "jsonl" && doc.values instanceof LazyLines).toBe(true);
+    const lazy = parseReport(Buffer.from(text), ctx);
+    const whole = withFindingCap(Number.POSITIVE_INFINITY, () =>
+      nucleiJson.parse(
+        doc.syntax === "jsonl" && doc.values instanceof LazyLines
+          ? { syntax: "jsonl", values: doc.values.materialize() }
+          : doc,
+        ctx,
+      ),
+    );
+    expect(lazy.count).toBe(lines.length);
+    expect(lazy.findings).toEqual(whole.findings);
+  });
+
+  it("fails a malformed line or record with the format and the line or record", () => {
+    const badJson = bigReport((lines) => {
+      lines[5000] = '{"template-id": tru}';
+    });
+    expect(() => parseReport(Buffer.from(badJson.text), ctx)).toThrow(
+      /^nuclei-json: invalid JSON: .* \(at line 10001\)$/,
+    );
+    const badShape = bigReport((lines) => {
+      lines[4000] = '{"template-id":"x","info":{"tags":[1]}}';
+    });
+    expect(() => parseReport(Buffer.from(badShape.text), ctx)).toThrow(
+      /^nuclei-json: unexpected report shape: .* \(at record 4001\.info\.tags\)$/,
+    );
+  });
+
+  it("reads a big -json-export array lazily too", () => {
+    const { lines } = bigReport();
+    const report = parseReport(Buffer.from(`[${lines.join(",")}]`), ctx);
+    expect(report.format).toBe("nuclei-json");
+    expect(report.count).toBe(lines.length);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FAMILIES } from "#cli/bench/families";
 import { dependencyCheckXmlPieces, joined, sarifReport, trivyReport } from "#cli/bench/generate";
 import type { NormalizedFinding } from "#shared/domain/finding";
 import { InventoryBuilder, inventoryOf } from "#shared/domain/inventory";
@@ -7,7 +8,7 @@ import { parseReport, parseReportTo } from "#shared/parsers/registry";
 
 /**
  * parseReportTo hands each finding to a sink as it is made: the parsers of big reports (SARIF,
- * Trivy, Dependency-Check) never hold them all. What the sink gets must be exactly what
+ * Trivy, CycloneDX, Nuclei, Dependency-Check) never hold them all. What the sink gets must be exactly what
  * parseReport returns, in order, whatever the size (big reports are read lazily).
  */
 
@@ -26,6 +27,8 @@ describe("parseReportTo", () => {
     ["sarif, lazy (past 8 MiB)", Buffer.from(sarifReport(9 * MB, 3))],
     ["trivy, lazy", Buffer.from(trivyReport(9 * MB, 4))],
     ["dependency-check xml", Buffer.from(joined(dependencyCheckXmlPieces(600 * 1024, 5, { count: 0 })))],
+    ["cyclonedx, lazy", Buffer.from(joined(FAMILIES.cyclonedx.generate(9 * MB).report))],
+    ["nuclei json lines, lazy", Buffer.from(joined(FAMILIES.nuclei.generate(9 * MB).report))],
   ];
 
   it.each(reports)("%s: the sink gets parseReport's findings, in order, and the count", (_name, bytes) => {
