@@ -289,8 +289,7 @@ export function parseReportTo(
     };
   } catch (error) {
     if (sinkFailed) throw sinkFailed.error;
-    if (error instanceof ParseError)
-      throw error.ofFormat(format.id);
+    if (error instanceof ParseError) throw error.ofFormat(format.id);
     throw new ParseError(
       `could not read the report: ${(error as Error).message ?? String(error)}`,
       format.id,

@@ -117,7 +117,7 @@ describe("forEachXmlRecord", () => {
     );
     const r = document.r as XmlNode;
     expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
-    expect(Object.hasOwn(r, "__proto__") && r.__proto__).toBe("x");
+    expect(Object.getOwnPropertyDescriptor(r, "__proto__")?.value).toBe("x");
     expect(r.constructor).toEqual(["y", "z"]);
   });
 
