@@ -38,13 +38,3 @@ export class InventoryBuilder {
     return [...byId.values()];
   }
 }
-
-/** The inventory of a report whose findings are all at hand. */
-export function inventoryOf(
-  components: readonly Component[],
-  findings: readonly NormalizedFinding[],
-): Component[] {
-  const inventory = new InventoryBuilder();
-  for (const f of findings) inventory.addFinding(f);
-  return inventory.components(components);
-}

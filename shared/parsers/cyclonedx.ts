@@ -10,7 +10,7 @@ import { type FindingDraft, findingList, makeFinding, parsedFindings } from "./f
 import type { FindingList, ParseContext, ParsedReport, ReportFormat } from "./format.ts";
 import { forEachElement, hasLazy, JsonArray, LazyArray, materialize, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
-import { parseShape } from "./shape.ts";
+import { isNullishListOf, isNullishString, parseShape } from "./shape.ts";
 import { parseXml, xmlList, xmlText } from "./xml.ts";
 
 /**
@@ -170,24 +170,12 @@ type ComponentIndex = Map<string, Indexed>;
 // object it checks, which cost more than the whole mapping. Each accepts only what its zod shape
 // accepts; whatever it refuses goes through zod, which then names the broken field.
 
-function isStr(v: unknown): v is string | null | undefined {
-  return v === undefined || v === null || typeof v === "string";
-}
-
 function isNum(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === "number" && Number.isFinite(v));
 }
 
 function isSource(v: unknown): boolean {
-  return v === undefined || v === null || (isRecord(v) && isStr(v.name) && isStr(v.url));
-}
-
-/** `test` holds for every element of `v`, or `v` is null or undefined. */
-function isListOf(v: unknown, test: (item: unknown) => boolean): boolean {
-  if (v === undefined || v === null) return true;
-  if (!Array.isArray(v)) return false;
-  for (const item of v) if (!test(item)) return false;
-  return true;
+  return v === undefined || v === null || (isRecord(v) && isNullishString(v.name) && isNullishString(v.url));
 }
 
 function isRating(r: unknown): boolean {
@@ -195,9 +183,9 @@ function isRating(r: unknown): boolean {
     isRecord(r) &&
     isSource(r.source) &&
     isNum(r.score) &&
-    isStr(r.severity) &&
-    isStr(r.method) &&
-    isStr(r.vector)
+    isNullishString(r.severity) &&
+    isNullishString(r.method) &&
+    isNullishString(r.vector)
   );
 }
 
@@ -205,7 +193,7 @@ function isAffect(a: unknown): boolean {
   return (
     isRecord(a) &&
     typeof a.ref === "string" &&
-    isListOf(a.versions, (v) => isRecord(v) && isStr(v.version) && isStr(v.status))
+    isNullishListOf(a.versions, (v) => isRecord(v) && isNullishString(v.version) && isNullishString(v.status))
   );
 }
 
@@ -213,25 +201,25 @@ function isVulnerability(v: unknown): v is Vulnerability {
   if (!isRecord(v)) return false;
   const analysis = v.analysis;
   return (
-    isStr(v["bom-ref"]) &&
-    isStr(v.id) &&
+    isNullishString(v["bom-ref"]) &&
+    isNullishString(v.id) &&
     isSource(v.source) &&
-    isStr(v.description) &&
-    isStr(v.detail) &&
-    isStr(v.recommendation) &&
-    isStr(v.workaround) &&
-    isListOf(v.references, (r) => isRecord(r) && typeof r.id === "string" && isSource(r.source)) &&
-    isListOf(v.ratings, isRating) &&
-    isListOf(v.cwes, (c) => typeof c === "string" || (typeof c === "number" && Number.isFinite(c))) &&
-    isListOf(v.advisories, (a) => isRecord(a) && isStr(a.url)) &&
-    isListOf(v.affects, isAffect) &&
+    isNullishString(v.description) &&
+    isNullishString(v.detail) &&
+    isNullishString(v.recommendation) &&
+    isNullishString(v.workaround) &&
+    isNullishListOf(v.references, (r) => isRecord(r) && typeof r.id === "string" && isSource(r.source)) &&
+    isNullishListOf(v.ratings, isRating) &&
+    isNullishListOf(v.cwes, (c) => typeof c === "string" || (typeof c === "number" && Number.isFinite(c))) &&
+    isNullishListOf(v.advisories, (a) => isRecord(a) && isNullishString(a.url)) &&
+    isNullishListOf(v.affects, isAffect) &&
     (analysis === undefined ||
       analysis === null ||
       (isRecord(analysis) &&
-        isStr(analysis.state) &&
-        isStr(analysis.justification) &&
-        isStr(analysis.detail) &&
-        isListOf(analysis.response, (r) => typeof r === "string")))
+        isNullishString(analysis.state) &&
+        isNullishString(analysis.justification) &&
+        isNullishString(analysis.detail) &&
+        isNullishListOf(analysis.response, (r) => typeof r === "string")))
   );
 }
 
@@ -239,14 +227,14 @@ function isComponent(c: Record<string, unknown>): c is Component {
   const evidence = c.evidence;
   return (
     typeof c.name === "string" &&
-    isStr(c.type) &&
-    isStr(c.group) &&
-    isStr(c.version) &&
-    isStr(c.purl) &&
+    isNullishString(c.type) &&
+    isNullishString(c.group) &&
+    isNullishString(c.version) &&
+    isNullishString(c.purl) &&
     (evidence === undefined ||
       evidence === null ||
       (isRecord(evidence) &&
-        isListOf(evidence.occurrences, (o) => isRecord(o) && typeof o.location === "string")))
+        isNullishListOf(evidence.occurrences, (o) => isRecord(o) && typeof o.location === "string")))
   );
 }
 

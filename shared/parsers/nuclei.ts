@@ -8,7 +8,7 @@ import { anyOf, emptyArray, emptyFile } from "./empty-report.ts";
 import { findingList, makeFinding, parsedFindings } from "./finding-builder.ts";
 import type { ParsedReport, ReportFormat } from "./format.ts";
 import { LazyArray } from "./lazy-json.ts";
-import { parseShape } from "./shape.ts";
+import { isNullishListOf, isNullishString, parseShape } from "./shape.ts";
 
 /**
  * Nuclei results: JSON Lines (`-jsonl`, `-json` before v3) or the `-json-export` array, one finding per
@@ -80,15 +80,8 @@ function withCurrentKeys(record: unknown): unknown {
 // it checks, which cost more than the mapping. It accepts only what the zod shape accepts; a record
 // it refuses goes through zod, which then names the broken field.
 
-function isStr(v: unknown): boolean {
-  return v === undefined || v === null || typeof v === "string";
-}
-
 function isStringOrList(v: unknown): boolean {
-  if (isStr(v)) return true;
-  if (!Array.isArray(v)) return false;
-  for (const item of v) if (typeof item !== "string") return false;
-  return true;
+  return isNullishString(v) || isNullishListOf(v, (item) => typeof item === "string");
 }
 
 function isClassification(c: unknown): boolean {
@@ -98,8 +91,8 @@ function isClassification(c: unknown): boolean {
   return (
     isStringOrList(c["cve-id"]) &&
     isStringOrList(c["cwe-id"]) &&
-    isStr(c["cvss-metrics"]) &&
-    (isStr(score) || (typeof score === "number" && Number.isFinite(score)))
+    isNullishString(c["cvss-metrics"]) &&
+    (isNullishString(score) || (typeof score === "number" && Number.isFinite(score)))
   );
 }
 
@@ -110,21 +103,21 @@ function isResult(r: unknown): r is Result {
   return (
     typeof r["template-id"] === "string" &&
     isRecord(info) &&
-    isStr(info.name) &&
-    isStr(info.description) &&
-    isStr(info.severity) &&
+    isNullishString(info.name) &&
+    isNullishString(info.description) &&
+    isNullishString(info.severity) &&
     isStringOrList(info.tags) &&
     isStringOrList(info.reference) &&
-    isStr(info.remediation) &&
+    isNullishString(info.remediation) &&
     isClassification(info.classification) &&
-    isStr(r["template-url"]) &&
-    isStr(r.type) &&
-    isStr(r.host) &&
-    isStr(r["matched-at"]) &&
-    isStr(r["matcher-name"]) &&
-    isStr(r["extractor-name"]) &&
-    isStr(r.request) &&
-    isStr(r["curl-command"]) &&
+    isNullishString(r["template-url"]) &&
+    isNullishString(r.type) &&
+    isNullishString(r.host) &&
+    isNullishString(r["matched-at"]) &&
+    isNullishString(r["matcher-name"]) &&
+    isNullishString(r["extractor-name"]) &&
+    isNullishString(r.request) &&
+    isNullishString(r["curl-command"]) &&
     (status === undefined || status === null || typeof status === "boolean")
   );
 }

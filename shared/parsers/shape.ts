@@ -19,3 +19,22 @@ export function parseShape<S extends z.ZodType>(
   const at = [where, path].filter(Boolean).join(".");
   throw new ParseError(`unexpected report shape: ${issue?.message ?? "invalid"}`, format, at || undefined);
 }
+
+/*
+ * Cheap guards for the hot path of big reports: a parser checks each element with them first and
+ * sends only what they refuse through its zod shape, which then names the broken field. Each
+ * accepts what `z.x().nullish()` accepts.
+ */
+
+/** A string, null or undefined. */
+export function isNullishString(v: unknown): v is string | null | undefined {
+  return v === undefined || v === null || typeof v === "string";
+}
+
+/** `test` holds for every element of `v`, or `v` is null or undefined. */
+export function isNullishListOf(v: unknown, test: (item: unknown) => boolean): boolean {
+  if (v === undefined || v === null) return true;
+  if (!Array.isArray(v)) return false;
+  for (const item of v) if (!test(item)) return false;
+  return true;
+}

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { FAMILIES } from "#cli/bench/families";
 import { dependencyCheckXmlPieces, joined, sarifReport, trivyReport } from "#cli/bench/generate";
+import { type Component, componentId } from "#shared/domain/component";
 import type { NormalizedFinding } from "#shared/domain/finding";
-import { InventoryBuilder, inventoryOf } from "#shared/domain/inventory";
+import { InventoryBuilder } from "#shared/domain/inventory";
 import { ParseError } from "#shared/parsers/parse-error";
 import { parseReport, parseReportTo } from "#shared/parsers/registry";
 
@@ -92,7 +93,20 @@ describe("InventoryBuilder", () => {
     for (const f of report.findings) builder.addFinding(f);
     const listed = [{ name: "listed", purl: "pkg:npm/listed@1.0.0", version: "1.0.0" }];
     const built = builder.components(listed);
-    expect(built).toEqual(inventoryOf(listed, report.findings));
+    // the report's components, then each SCA or container package once, in the order first seen
+    const expected = new Map<string, Component>(listed.map((c) => [componentId(c), c]));
+    for (const f of report.findings) {
+      const p = f.package;
+      if (!p || (f.category !== "sca" && f.category !== "container")) continue;
+      const c = {
+        name: p.name,
+        ...(p.purl ? { purl: p.purl } : {}),
+        ...(p.ecosystem ? { ecosystem: p.ecosystem } : {}),
+        ...(p.version ? { version: p.version } : {}),
+      };
+      if (!expected.has(componentId(c))) expected.set(componentId(c), c);
+    }
+    expect(built).toEqual([...expected.values()]);
     expect(built[0]).toEqual(listed[0]);
     expect(built.length).toBeGreaterThan(10);
   });
