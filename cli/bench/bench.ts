@@ -81,6 +81,9 @@ export async function benchCommand(io: CliIo, args: string[]): Promise<void> {
     return;
   }
   const only = args.filter((a) => !a.startsWith("--"));
+  // a misspelt measure must not run nothing and pass
+  const unknown = only.find((a) => !(MEASURES as readonly string[]).includes(a));
+  if (unknown) throw new CliError(`unknown measure ${unknown}; measures: ${MEASURES.join(", ")}`, 2);
   const selected = only.length ? MEASURES.filter((m) => only.includes(m)) : [...MEASURES];
   io.out(
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,

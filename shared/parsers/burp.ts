@@ -157,7 +157,7 @@ function toFinding(issue: Issue, tool: ParsedReport["tool"], where: string): Nor
 
 function parse(doc: ReportDocument): ParsedReport {
   if (doc.syntax !== "xml") throw new ParseError("not an XML document", FORMAT);
-  const xml = parseXml(doc.text, FORMAT, { arrays: ["issue", "requestresponse"] });
+  const xml = parseXml(doc.bytes, FORMAT, { arrays: ["issue", "requestresponse"] });
   const root = parseShape(Report, xml, FORMAT).issues;
   const version = root === "" ? undefined : root["@_burpVersion"];
   const tool = version ? { name: "Burp Suite", version } : { name: "Burp Suite" };

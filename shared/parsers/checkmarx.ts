@@ -196,7 +196,7 @@ function xmlFinding(q: XmlQuery, r: XmlResult, tool: ParsedReport["tool"]): Norm
 
 function parseCxXml(doc: ReportDocument): ParsedReport {
   if (doc.syntax !== "xml") throw new ParseError("not an XML document", XML_FORMAT);
-  const xml = parseXml(doc.text, XML_FORMAT, { arrays: ["Query", "Result", "Path", "PathNode"] });
+  const xml = parseXml(doc.bytes, XML_FORMAT, { arrays: ["Query", "Result", "Path", "PathNode"] });
   const root = parseShape(XmlReport, xml, XML_FORMAT).CxXMLResults;
   const version = root === "" ? undefined : root["@_CheckmarxVersion"];
   const tool = version ? { name: "Checkmarx SAST", version } : { name: "Checkmarx SAST" };

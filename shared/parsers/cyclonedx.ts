@@ -687,7 +687,7 @@ function extVulnerabilityFromXml(v: unknown, ref: string): Record<string, unknow
   };
 }
 
-function bomFromXml(xml: string, format: string): unknown {
+function bomFromXml(xml: Buffer, format: string): unknown {
   const bom = child(parseXml(xml, format), "bom");
   if (!isRecord(bom)) throw new ParseError("no <bom> root element", format);
   const metadata = child(bom, "metadata");
@@ -751,6 +751,6 @@ export const cyclonedxXml: ReportFormat = {
   parse(doc: ReportDocument): ParsedReport {
     const format = "cyclonedx-xml";
     if (doc.syntax !== "xml") throw new ParseError("expected an XML document", format);
-    return mapBom(bomFromXml(doc.text, format), format);
+    return mapBom(bomFromXml(doc.bytes, format), format);
   },
 };

@@ -7,14 +7,14 @@ import { canonicalVulnId } from "#shared/domain/vulnerability-id";
 import { inputLimits, isRecord, type ReportDocument } from "./document.ts";
 import { type FindingDraft, findingList, makeFinding, parsedFindings } from "./finding-builder.ts";
 import type { FindingList, ParseContext, ParsedReport, ReportFormat } from "./format.ts";
+import type { JsonLimits } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
 import { parseShape } from "./shape.ts";
-import { xmlList, xmlText } from "./xml.ts";
-import { forEachXmlRecord, type XmlRecordsOptions } from "./xml-records.ts";
+import { XmlCursor, type XmlCursorLimits } from "./xml-cursor.ts";
 
 /**
  * OWASP Dependency-Check reports: JSON (reportSchema 1.x) and XML (dependency-check.x.y.xsd). The XML
- * is first read into the JSON report's shape, so both formats share one validation and one mapping.
+ * is read into the typed shapes the JSON report is validated into, so both share one mapping.
  *
  * One finding per dependency x vulnerability, as the report lists them. Suppressed vulnerabilities
  * (suppression file) are kept and marked `suppressed`, so an audit sees what was waived.
@@ -64,6 +64,7 @@ const CvssV4 = z.object({
   vectorString: Str,
   version: Str,
 });
+type CvssV4 = z.infer<typeof CvssV4>;
 
 const Vulnerability = z.object({
   source: Str,
@@ -304,26 +305,16 @@ function toolOf(engineVersion: string | null | undefined): ParsedReport["tool"] 
 
 /** One dependency's findings, one per vulnerability, suppressed ones marked. */
 function mapDependency(
-  rawDep: unknown,
-  i: number,
+  dep: Dependency,
+  vulnerabilities: readonly Vulnerability[],
+  suppressedVulnerabilities: readonly Vulnerability[],
   tool: ParsedReport["tool"],
-  format: string,
   findings: FindingList,
 ): void {
-  const where = `dependencies[${i}]`;
-  const dep = parseShape(Dependency, rawDep, format, where);
-  if (!dep.vulnerabilities?.length && !dep.suppressedVulnerabilities?.length) return;
+  if (!vulnerabilities.length && !suppressedVulnerabilities.length) return;
   const ctx = contextOf(dep);
-  const lists = [
-    ["vulnerabilities", dep.vulnerabilities, false],
-    ["suppressedVulnerabilities", dep.suppressedVulnerabilities, true],
-  ] as const;
-  for (const [key, list, suppressed] of lists) {
-    (list ?? []).forEach((rawVuln, j) => {
-      const vuln = parseShape(Vulnerability, rawVuln, format, `${where}.${key}[${j}]`);
-      findings.push(toFinding(ctx, vuln, tool, suppressed));
-    });
-  }
+  for (const vuln of vulnerabilities) findings.push(toFinding(ctx, vuln, tool, false));
+  for (const vuln of suppressedVulnerabilities) findings.push(toFinding(ctx, vuln, tool, true));
 }
 
 function mapReport(value: unknown, format: string): ParsedReport {
@@ -331,166 +322,385 @@ function mapReport(value: unknown, format: string): ParsedReport {
   const tool = toolOf(report.scanInfo?.engineVersion);
   const findings = findingList();
   (report.dependencies ?? []).forEach((rawDep, i) => {
-    mapDependency(rawDep, i, tool, format, findings);
+    const where = `dependencies[${i}]`;
+    const dep = parseShape(Dependency, rawDep, format, where);
+    const vulnerabilities = (key: "vulnerabilities" | "suppressedVulnerabilities") =>
+      (dep[key] ?? []).map((v, j) => parseShape(Vulnerability, v, format, `${where}.${key}[${j}]`));
+    mapDependency(
+      dep,
+      vulnerabilities("vulnerabilities"),
+      vulnerabilities("suppressedVulnerabilities"),
+      tool,
+      findings,
+    );
   });
   return { tool, ...parsedFindings(findings) };
 }
 
-// --- XML: read into the JSON report's shape -------------------------------------------------------
-
-function child(node: unknown, name: string): unknown {
-  return isRecord(node) ? node[name] : undefined;
-}
-
-function text(node: unknown, name: string): string | undefined {
-  return xmlText(child(node, name))?.trim() || undefined;
-}
-
-function attr(node: unknown, name: string): string | undefined {
-  const value = child(node, `@_${name}`);
-  return typeof value === "string" ? value : undefined;
-}
-
-/** A number element; a non-numeric value stays NaN so validation names the broken field. */
-function num(node: unknown, name: string): number | undefined {
-  const t = text(node, name);
-  return t === undefined ? undefined : Number(t);
-}
-
-function list(node: unknown, ...path: string[]): unknown[] {
-  let at = node;
-  for (const name of path) at = child(at, name);
-  return xmlList(at);
-}
-
-function cvssFromXml(v: unknown): Pick<Vulnerability, "cvssv2" | "cvssv3" | "cvssv4"> {
-  const v2 = child(v, "cvssV2");
-  const v3 = child(v, "cvssV3");
-  const v4 = child(v, "cvssV4");
-  return {
-    cvssv2: isRecord(v2)
-      ? {
-          score: num(v2, "score"),
-          accessVector: text(v2, "accessVector"),
-          accessComplexity: text(v2, "accessComplexity"),
-          authenticationr: text(v2, "authenticationr") ?? text(v2, "authentication"),
-          confidentialityImpact: text(v2, "confidentialityImpact") ?? text(v2, "confidentialImpact"),
-          integrityImpact: text(v2, "integrityImpact"),
-          availabilityImpact: text(v2, "availabilityImpact"),
-          severity: text(v2, "severity"),
-          version: text(v2, "version"),
-        }
-      : undefined,
-    cvssv3: isRecord(v3)
-      ? {
-          baseScore: num(v3, "baseScore"),
-          vectorString: text(v3, "vectorString"),
-          attackVector: text(v3, "attackVector"),
-          attackComplexity: text(v3, "attackComplexity"),
-          privilegesRequired: text(v3, "privilegesRequired"),
-          userInteraction: text(v3, "userInteraction"),
-          scope: text(v3, "scope"),
-          confidentialityImpact: text(v3, "confidentialityImpact"),
-          integrityImpact: text(v3, "integrityImpact"),
-          availabilityImpact: text(v3, "availabilityImpact"),
-          baseSeverity: text(v3, "baseSeverity"),
-          version: text(v3, "version"),
-        }
-      : undefined,
-    cvssv4: isRecord(v4)
-      ? {
-          baseScore: num(v4, "baseScore"),
-          baseSeverity: text(v4, "baseSeverity"),
-          vectorString: text(v4, "vectorString"),
-          version: text(v4, "version"),
-        }
-      : undefined,
-  };
-}
-
-function vulnerabilityFromXml(v: unknown): Record<string, unknown> {
-  return {
-    source: attr(v, "source"),
-    name: text(v, "name"),
-    severity: text(v, "severity"),
-    unscored: attr(child(v, "severity"), "unscored"),
-    ...cvssFromXml(v),
-    cwes: list(v, "cwes", "cwe").map((c) => xmlText(c)?.trim() ?? ""),
-    description: text(v, "description"),
-    notes: text(v, "notes"),
-    references: list(v, "references", "reference").map((r) => ({ url: text(r, "url") })),
-    vulnerableSoftware: list(v, "vulnerableSoftware", "software").map((s) => ({
-      software: {
-        vulnerabilityIdMatched: attr(s, "vulnerabilityIdMatched"),
-        versionEndExcluding: attr(s, "versionEndExcluding"),
-      },
-    })),
-    knownExploitedVulnerability: child(v, "knownExploitedVulnerability") === undefined ? undefined : {},
-  };
-}
-
-function dependencyFromXml(d: unknown): Record<string, unknown> {
-  const identifiers = child(d, "identifiers");
-  const vulns = child(d, "vulnerabilities");
-  return {
-    isVirtual: attr(d, "isVirtual") === "true",
-    fileName: text(d, "fileName"),
-    filePath: text(d, "filePath"),
-    packages: list(identifiers, "package").map((p) => ({
-      id: text(p, "id"),
-      confidence: attr(p, "confidence"),
-    })),
-    vulnerabilityIds: list(identifiers, "vulnerabilityIds").map((p) => ({
-      confidence: attr(p, "confidence"),
-    })),
-    vulnerabilities: list(vulns, "vulnerability").map(vulnerabilityFromXml),
-    suppressedVulnerabilities: list(vulns, "suppressedVulnerability").map(vulnerabilityFromXml),
-  };
-}
-
-const XML_ARRAYS = [
-  "dependency",
-  "package",
-  "vulnerabilityIds",
-  "vulnerability",
-  "suppressedVulnerability",
-  "cwe",
-];
-
-/** What the mapper never reads: stepped over without building (the evidence is most of a report). */
-const XML_SKIPPED = new Set([
-  "evidenceCollected",
-  "relatedDependencies",
-  "projectReferences",
-  "includedBy",
-  "md5",
-  "sha1",
-  "sha256",
-  "license",
-]);
-
-const XML_OPTIONS = {
-  records: ["analysis", "dependencies", "dependency"],
-  skip: XML_SKIPPED,
-  arrays: new Set(XML_ARRAYS),
-} as const;
+// --- XML: read element by element into the shapes the mapping takes --------------------------------
 
 /**
- * The XML report, read one `<dependency>` at a time (xml-records.ts): each is read into the JSON
- * report's shape, mapped and dropped. `<scanInfo>` comes before the dependencies (the XSD's
- * sequence), so the tool version is known when the first one is mapped.
+ * The XML report, read with our cursor (xml-cursor.ts) one `<dependency>` at a time, straight into
+ * the typed shapes the JSON report is validated into: no tree, nothing built for the elements
+ * never read (the evidence and hashes are most of a report). Texts are strings by construction;
+ * a number that is not one fails naming its field, as the JSON report's validation does.
  */
-function mapXmlReport(text: string, format: string, limits: XmlRecordsOptions["limits"]): ParsedReport {
-  const findings = findingList();
-  let tool: ParsedReport["tool"] | undefined;
-  const engineVersion = (root: unknown) => xmlText(child(child(root, "scanInfo"), "engineVersion"))?.trim();
-  const document = forEachXmlRecord(text, format, { ...XML_OPTIONS, limits }, (record, i, root) => {
-    tool ??= toolOf(engineVersion(root));
-    mapDependency(dependencyFromXml(record), i, tool, format, findings);
-  });
-  const analysis = child(document, "analysis");
-  if (!isRecord(analysis)) throw new ParseError("no <analysis> root element", format);
-  return { tool: tool ?? toolOf(engineVersion(analysis)), ...parsedFindings(findings) };
+class XmlReportReader {
+  constructor(
+    private readonly cursor: XmlCursor,
+    private readonly format: string,
+  ) {}
+
+  /** The element's trimmed text; undefined when empty. */
+  text(): string | undefined {
+    return this.cursor.readText() || undefined;
+  }
+
+  number(where: string): number | undefined {
+    const text = this.cursor.readText();
+    if (!text) return undefined;
+    const value = Number(text);
+    if (Number.isNaN(value))
+      throw new ParseError(
+        `unexpected report shape: expected a number, got ${JSON.stringify(text.slice(0, 40))}`,
+        this.format,
+        where,
+      );
+    return value;
+  }
+
+  cvssV2(where: string): CvssV2 {
+    const c: CvssV2 = {
+      score: undefined,
+      accessVector: undefined,
+      accessComplexity: undefined,
+      authenticationr: undefined,
+      authentication: undefined,
+      confidentialityImpact: undefined,
+      confidentialImpact: undefined,
+      integrityImpact: undefined,
+      availabilityImpact: undefined,
+      severity: undefined,
+      version: undefined,
+    };
+    const cursor = this.cursor;
+    while (cursor.next()) {
+      const name = cursor.name;
+      if (name === "score") c.score = this.number(`${where}.score`);
+      else if (isTextField<CvssV2>(V2_TEXT, name)) c[name] = this.text();
+      else cursor.skip();
+    }
+    return c;
+  }
+
+  cvssV3(where: string): CvssV3 {
+    const c: CvssV3 = {
+      baseScore: undefined,
+      vectorString: undefined,
+      attackVector: undefined,
+      attackComplexity: undefined,
+      privilegesRequired: undefined,
+      userInteraction: undefined,
+      scope: undefined,
+      confidentialityImpact: undefined,
+      integrityImpact: undefined,
+      availabilityImpact: undefined,
+      baseSeverity: undefined,
+      version: undefined,
+    };
+    const cursor = this.cursor;
+    while (cursor.next()) {
+      const name = cursor.name;
+      if (name === "baseScore") c.baseScore = this.number(`${where}.baseScore`);
+      else if (isTextField<CvssV3>(V3_TEXT, name)) c[name] = this.text();
+      else cursor.skip();
+    }
+    return c;
+  }
+
+  cvssV4(where: string): CvssV4 {
+    const c: CvssV4 = {
+      baseScore: undefined,
+      baseSeverity: undefined,
+      vectorString: undefined,
+      version: undefined,
+    };
+    const cursor = this.cursor;
+    while (cursor.next()) {
+      const name = cursor.name;
+      if (name === "baseScore") c.baseScore = this.number(`${where}.baseScore`);
+      else if (isTextField<CvssV4>(V4_TEXT, name)) c[name] = this.text();
+      else cursor.skip();
+    }
+    return c;
+  }
+
+  /** The texts of the children named `item` (`<cwes><cwe>…`). */
+  texts(item: string): string[] {
+    const out: string[] = [];
+    const cursor = this.cursor;
+    while (cursor.next()) {
+      if (isNamed(cursor, item)) out.push(cursor.readText());
+      else cursor.skip();
+    }
+    return out;
+  }
+
+  references(): NonNullable<Vulnerability["references"]> {
+    const out: NonNullable<Vulnerability["references"]> = [];
+    const cursor = this.cursor;
+    while (cursor.next()) {
+      if (!isNamed(cursor, "reference")) {
+        cursor.skip();
+        continue;
+      }
+      let url: string | undefined;
+      while (cursor.next()) {
+        if (isNamed(cursor, "url")) url = this.text();
+        else cursor.skip();
+      }
+      out.push({ url });
+    }
+    return out;
+  }
+
+  vulnerableSoftware(): NonNullable<Vulnerability["vulnerableSoftware"]> {
+    const out: NonNullable<Vulnerability["vulnerableSoftware"]> = [];
+    const cursor = this.cursor;
+    while (cursor.next()) {
+      if (isNamed(cursor, "software"))
+        out.push({
+          software: {
+            vulnerabilityIdMatched: cursor.attr("vulnerabilityIdMatched"),
+            versionEndExcluding: cursor.attr("versionEndExcluding"),
+          },
+        });
+      cursor.skip();
+    }
+    return out;
+  }
+
+  vulnerability(where: string): Vulnerability {
+    const cursor = this.cursor;
+    const v: Vulnerability = {
+      source: cursor.attr("source"),
+      name: "",
+      severity: undefined,
+      unscored: undefined,
+      cvssv2: undefined,
+      cvssv3: undefined,
+      cvssv4: undefined,
+      cwes: [],
+      description: undefined,
+      notes: undefined,
+      references: [],
+      vulnerableSoftware: [],
+      knownExploitedVulnerability: undefined,
+    };
+    while (cursor.next()) {
+      const name = cursor.name;
+      switch (name) {
+        case "name":
+          v.name = cursor.readText();
+          break;
+        case "severity":
+          v.unscored = cursor.attr("unscored");
+          v.severity = this.text();
+          break;
+        case "cvssV2":
+          v.cvssv2 = this.cvssV2(`${where}.cvssv2`);
+          break;
+        case "cvssV3":
+          v.cvssv3 = this.cvssV3(`${where}.cvssv3`);
+          break;
+        case "cvssV4":
+          v.cvssv4 = this.cvssV4(`${where}.cvssv4`);
+          break;
+        case "cwes":
+          v.cwes = this.texts("cwe");
+          break;
+        case "description":
+          v.description = this.text();
+          break;
+        case "notes":
+          v.notes = this.text();
+          break;
+        case "references":
+          v.references = this.references();
+          break;
+        case "vulnerableSoftware":
+          v.vulnerableSoftware = this.vulnerableSoftware();
+          break;
+        case "knownExploitedVulnerability":
+          v.knownExploitedVulnerability = {};
+          cursor.skip();
+          break;
+        default:
+          cursor.skip();
+      }
+    }
+    if (!v.name)
+      throw new ParseError(
+        "unexpected report shape: a vulnerability without a name",
+        this.format,
+        `${where}.name`,
+      );
+    return v;
+  }
+
+  /** One `<dependency>`'s findings, pushed once it is read. */
+  dependency(i: number, tool: ParsedReport["tool"], findings: FindingList): void {
+    const cursor = this.cursor;
+    const where = `dependencies[${i}]`;
+    const dep: Dependency = {
+      isVirtual: cursor.attr("isVirtual") === "true",
+      fileName: undefined,
+      filePath: undefined,
+      packages: [],
+      vulnerabilityIds: [],
+    };
+    const vulnerabilities: Vulnerability[] = [];
+    const suppressed: Vulnerability[] = [];
+    while (cursor.next()) {
+      const name = cursor.name;
+      switch (name) {
+        case "fileName":
+          dep.fileName = this.text();
+          break;
+        case "filePath":
+          dep.filePath = this.text();
+          break;
+        case "identifiers":
+          this.identifiers(dep, where);
+          break;
+        case "vulnerabilities":
+          while (cursor.next()) {
+            const name = cursor.name;
+            if (name === "vulnerability")
+              vulnerabilities.push(this.vulnerability(`${where}.vulnerabilities[${vulnerabilities.length}]`));
+            else if (name === "suppressedVulnerability")
+              suppressed.push(this.vulnerability(`${where}.suppressedVulnerabilities[${suppressed.length}]`));
+            else cursor.skip();
+          }
+          break;
+        default:
+          cursor.skip();
+      }
+    }
+    mapDependency(dep, vulnerabilities, suppressed, tool, findings);
+  }
+
+  identifiers(dep: Dependency, where: string): void {
+    const cursor = this.cursor;
+    const packages: NonNullable<Dependency["packages"]> = [];
+    const vulnerabilityIds: NonNullable<Dependency["vulnerabilityIds"]> = [];
+    let missingId: number | undefined;
+    while (cursor.next()) {
+      if (isNamed(cursor, "package")) {
+        const confidence = cursor.attr("confidence");
+        let id: string | undefined;
+        while (cursor.next()) {
+          if (isNamed(cursor, "id")) id = this.text();
+          else cursor.skip();
+        }
+        if (id === undefined) missingId ??= packages.length;
+        packages.push({ id: id ?? "", confidence });
+      } else {
+        if (isNamed(cursor, "vulnerabilityIds"))
+          vulnerabilityIds.push({ confidence: cursor.attr("confidence") });
+        cursor.skip();
+      }
+    }
+    // refused once all are read: a flood of them is refused for its size first
+    if (missingId !== undefined)
+      throw new ParseError(
+        "unexpected report shape: a package identifier without an id",
+        this.format,
+        `${where}.packages[${missingId}].id`,
+      );
+    dep.packages = packages;
+    dep.vulnerabilityIds = vulnerabilityIds;
+  }
+
+  /**
+   * The whole report: `<scanInfo>` comes before the dependencies (the XSD's sequence), so the
+   * tool version is known when the first one is mapped.
+   */
+  report(limits: XmlRecordLimits): ParsedReport {
+    const cursor = this.cursor;
+    const findings = findingList();
+    cursor.next();
+    if (!isNamed(cursor, "analysis")) throw new ParseError("no <analysis> root element", this.format);
+    let engineVersion: string | undefined;
+    let tool: ParsedReport["tool"] | undefined;
+    let index = 0;
+    while (cursor.next()) {
+      const name = cursor.name;
+      if (name === "scanInfo") {
+        while (cursor.next()) {
+          if (isNamed(cursor, "engineVersion")) engineVersion = this.text();
+          else cursor.skip();
+        }
+      } else if (name === "dependencies") {
+        tool ??= toolOf(engineVersion);
+        while (cursor.next()) {
+          if (!isNamed(cursor, "dependency")) {
+            cursor.skip();
+            continue;
+          }
+          cursor.meter(limits, `the <dependency> at offset ${cursor.at}`);
+          this.dependency(index++, tool, findings);
+        }
+      } else cursor.skip();
+    }
+    return { tool: tool ?? toolOf(engineVersion), ...parsedFindings(findings) };
+  }
+}
+
+type XmlRecordLimits = Pick<JsonLimits, "maxTreeBytes"> & XmlCursorLimits;
+
+/**
+ * The cursor stands on an element named `name`. The name is never compared in place: TypeScript
+ * would keep the comparison's narrowing across the `next()` that changes it.
+ */
+function isNamed(cursor: XmlCursor, name: string): boolean {
+  return cursor.name === name;
+}
+
+/** The text fields of each CVSS block, by their XML element names (the JSON report's keys). */
+type TextKey<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never }[keyof T];
+function textFields<T>(...keys: Array<TextKey<T>>): ReadonlySet<string> {
+  return new Set(keys.map(String));
+}
+const V2_TEXT = textFields<CvssV2>(
+  "accessVector",
+  "accessComplexity",
+  "authenticationr",
+  "authentication",
+  "confidentialityImpact",
+  "confidentialImpact",
+  "integrityImpact",
+  "availabilityImpact",
+  "severity",
+  "version",
+);
+const V3_TEXT = textFields<CvssV3>(
+  "vectorString",
+  "attackVector",
+  "attackComplexity",
+  "privilegesRequired",
+  "userInteraction",
+  "scope",
+  "confidentialityImpact",
+  "integrityImpact",
+  "availabilityImpact",
+  "baseSeverity",
+  "version",
+);
+const V4_TEXT = textFields<CvssV4>("baseSeverity", "vectorString", "version");
+
+function isTextField<T>(fields: ReadonlySet<string>, name: string): name is TextKey<T> & string {
+  return fields.has(name);
 }
 
 // --- formats ----------------------------------------------------------------------------------------
@@ -524,6 +734,7 @@ export const dependencyCheckXml: ReportFormat = {
   parse(doc: ReportDocument, ctx: ParseContext): ParsedReport {
     const format = "dependency-check-xml";
     if (doc.syntax !== "xml") throw new ParseError("expected an XML document", format);
-    return mapXmlReport(doc.text, format, inputLimits(ctx.limits));
+    const limits = inputLimits(ctx.limits);
+    return new XmlReportReader(new XmlCursor(doc.bytes, format, limits), format).report(limits);
   },
 };

@@ -1,10 +1,10 @@
-import { constants } from "node:buffer";
+import { constants, isAscii } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_UPLOAD_BYTES } from "#shared/config";
 import { checkCsvBounds, csvDelimiter } from "./csv.ts";
 import { type JsonLimits, parseScanned, scanJson, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
-import { readProlog } from "./xml-prolog.ts";
+import { readPrologOf } from "./xml-prolog.ts";
 
 export interface InputLimits extends JsonLimits {
   /** Inflated size cap for gzip input and raw size cap for plain input. */
@@ -63,7 +63,8 @@ export type ReportDocument =
       values: unknown[] | LazyLines;
     }
   /** Bounded once its format is known (registry.ts): a record reader bounds what it reads itself. */
-  | { syntax: "xml"; root: string; head: string; text: string }
+  /** XML is read from its UTF-8 bytes (xml-cursor.ts), never decoded whole; `head` is its start. */
+  | { syntax: "xml"; root: string; head: string; bytes: Buffer }
   | { syntax: "csv"; head: string; text: string };
 
 export type Syntax = ReportDocument["syntax"];
@@ -88,7 +89,15 @@ function capName(maxBytes: number): string {
 
 /** Bytes (plain or gzip) to text, with the inflated size capped while inflating, before decoding. */
 export function decodeReport(bytes: Uint8Array, maxBytes: number = INPUT_LIMITS.maxBytes): string {
-  return reportBytes(bytes, maxBytes).toString("utf8");
+  return textOf(reportBytes(bytes, maxBytes));
+}
+
+/**
+ * UTF-8 bytes to text. ASCII, which most reports are, is copied as Latin-1: the same text, made
+ * without UTF-8's decoding (20 MB in ~2 ms against ~50 ms).
+ */
+export function textOf(utf8: Buffer): string {
+  return utf8.toString(isAscii(utf8) ? "latin1" : "utf8");
 }
 
 /**
@@ -311,6 +320,7 @@ function jsonLineSpans(utf8: Buffer): Int32Array | undefined {
 export function readDocument(text: string, limits: InputLimits = INPUT_LIMITS): ReportDocument {
   const first = firstNonSpace(text);
   if (first === "{" || first === "[") return readJson(Buffer.from(text, "utf8"), limits, () => text);
+  if (first === "<") return readXml(Buffer.from(text, "utf8"));
   return readMarkup(text, first, limits);
 }
 
@@ -321,7 +331,12 @@ export function readDocument(text: string, limits: InputLimits = INPUT_LIMITS): 
 export function readReport(utf8: Buffer, limits: InputLimits = INPUT_LIMITS): ReportDocument {
   const first = utf8[firstNonBlankByte(utf8)];
   if (first === 0x7b || first === 0x5b) return readJson(utf8, limits, () => utf8.toString("utf8"));
-  return readDocument(utf8.toString("utf8"), limits);
+  if (first === 0x3c) return readXml(utf8);
+  return readDocument(textOf(utf8), limits);
+}
+
+function readXml(utf8: Buffer): ReportDocument {
+  return { syntax: "xml", root: readPrologOf(utf8).root, head: utf8.toString("utf8", 0, 4096), bytes: utf8 };
 }
 
 /** The index of the first byte that is not an ASCII blank (tab to carriage return, space), or -1. */
@@ -361,13 +376,8 @@ function readJson(utf8: Buffer, limits: InputLimits, text: () => string): Report
   }
 }
 
-/** XML, CSV, the JSON literal null, or a clear refusal. */
+/** CSV, the JSON literal null, or a clear refusal. */
 function readMarkup(text: string, first: string, limits: InputLimits): ReportDocument {
-  if (first === "<") {
-    const head = text.slice(0, 4096);
-    const prolog = readProlog(text);
-    return { syntax: "xml", root: prolog.root, head, text };
-  }
   if (!first) throw new ParseError("the input is empty");
   // a Go tool that marshals an empty (nil) list writes the JSON literal `null`
   if (text.trim() === "null") return { syntax: "json", value: null };

@@ -63,8 +63,9 @@ export interface ReportFormat {
    */
   lazyArrays?: boolean;
   /**
-   * The parser reads an XML document's records one at a time (xml-records.ts), so the memory bound
-   * applies to each record, not to the whole document's tree. Other XML parsers get the whole tree.
+   * The parser walks an XML document's records one at a time with the cursor (xml-cursor.ts), which
+   * bounds what it reads, the memory bound applying to each record, not to the whole document.
+   * Other XML parsers get the whole tree, checked first (xml-bounds.ts).
    */
   xmlRecords?: boolean;
   parse(doc: ReportDocument, ctx: ParseContext): ParsedReport;

@@ -192,7 +192,7 @@ export const niktoXml: ReportFormat = {
   },
   parse(doc: ReportDocument): ParsedReport {
     if (doc.syntax !== "xml") throw new ParseError("not an XML document", XML_FORMAT);
-    const xml = parseXml(doc.text, XML_FORMAT, { arrays: ["niktoscan", "scandetails", "item"] });
+    const xml = parseXml(doc.bytes, XML_FORMAT, { arrays: ["niktoscan", "scandetails", "item"] });
     const scans = isRecord(xml.niktoscans) ? xmlList(xml.niktoscans.niktoscan) : xmlList(xml.niktoscan);
     let version: string | undefined;
     const findings: NormalizedFinding[] = [];

@@ -257,7 +257,7 @@ export function parseReportTo(
     }
   } catch (error) {
     // an input past a bound is refused for that, whatever its format
-    if (doc.syntax === "xml") checkXmlDocument(doc.text, limits);
+    if (doc.syntax === "xml") checkXmlDocument(doc.bytes, limits);
     throw error;
   }
   if (lazy && !format.lazyArrays && doc.syntax === "json") {
@@ -267,7 +267,7 @@ export function parseReportTo(
     doc = { syntax: "json", value: materialize(doc.value) };
   }
   // a record reader bounds what it reads as it reads it; this parser builds the whole tree
-  if (doc.syntax === "xml" && !format.xmlRecords) checkXmlDocument(doc.text, limits);
+  if (doc.syntax === "xml" && !format.xmlRecords) checkXmlDocument(doc.bytes, limits);
   let sinkFailed: { error: unknown } | undefined;
   const pass = (finding: NormalizedFinding): void => {
     try {

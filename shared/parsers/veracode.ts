@@ -251,7 +251,7 @@ function flawsOf(node: z.infer<typeof Flaws>): unknown[] {
 
 function parse(doc: ReportDocument): ParsedReport {
   if (doc.syntax !== "xml") throw new ParseError("not an XML document", FORMAT);
-  const xml = parseXml(doc.text, FORMAT, {
+  const xml = parseXml(doc.bytes, FORMAT, {
     arrays: ["severity", "category", "cwe", "flaw", "annotation", "component", "vulnerability"],
   });
   const report = parseShape(Report, xml, FORMAT).detailedreport;

@@ -61,3 +61,21 @@ export function readProlog(text: string): XmlProlog {
   }
   throw new ParseError("XML input has no root element");
 }
+
+/**
+ * `readProlog` of the document in `bytes`, with byte offsets. Only a prefix is decoded, as
+ * Latin-1 (one char a byte, so offsets are byte offsets; markup is ASCII), and more only when the
+ * prolog is longer: the document itself is never decoded whole.
+ */
+export function readPrologOf(bytes: Buffer): XmlProlog {
+  for (let size = 64 * 1024; ; size *= 16) {
+    const whole = size >= bytes.length;
+    try {
+      const prolog = readProlog(bytes.toString("latin1", 0, Math.min(size, bytes.length)));
+      // a root name cut by the prefix's end is read again from a longer one
+      if (whole || prolog.rootStart + 1 + prolog.root.length < size) return prolog;
+    } catch (error) {
+      if (whole) throw error;
+    }
+  }
+}

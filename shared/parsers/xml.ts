@@ -1,9 +1,9 @@
-import { readXmlTree, type XmlNode } from "./xml-records.ts";
+import { readXmlTree, type XmlNode } from "./xml-tree.ts";
 
 export type { XmlNode };
 
 /**
- * Reports read as one XML tree (the record lists are read one record at a time: xml-records.ts).
+ * Reports read as one XML tree (the record lists are read one record at a time: xml-cursor.ts).
  * Safe XML: the DOCTYPE (and any internal subset with ENTITY declarations) is never read, so
  * external entities are never resolved and entity bombs have nothing to expand.
  */
@@ -13,8 +13,8 @@ export interface XmlOptions {
   arrays?: readonly string[];
 }
 
-export function parseXml(text: string, format: string, options: XmlOptions = {}): XmlNode {
-  return readXmlTree(text, format, new Set(options.arrays ?? []));
+export function parseXml(bytes: Buffer, format: string, options: XmlOptions = {}): XmlNode {
+  return readXmlTree(bytes, format, new Set(options.arrays ?? []));
 }
 
 /** Text content of an element that may be a plain string or `{ "#text": … }` with attributes. */

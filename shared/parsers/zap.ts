@@ -242,7 +242,7 @@ function detectXml(doc: ReportDocument): boolean {
 
 function parseXmlReport(doc: ReportDocument): ParsedReport {
   if (doc.syntax !== "xml") throw new ParseError("not an XML document", "zap-xml");
-  const xml = parseXml(doc.text, "zap-xml", { arrays: ["site", "alertitem", "instance"] });
+  const xml = parseXml(doc.bytes, "zap-xml", { arrays: ["site", "alertitem", "instance"] });
   const root = parseShape(XmlReport, xml, "zap-xml").OWASPZAPReport;
   const tool = toolOf(root["@_programName"], root["@_version"]);
   const sites = (root.site ?? []).map((raw, i) => {

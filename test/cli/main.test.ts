@@ -105,6 +105,8 @@ describe("usage errors: one line, exit 2", () => {
       /say what changes/,
     ],
     [["dev", "--port", "eighty"], "--port eighty is not a port number"],
+    // a misspelt measure once ran nothing and passed
+    [["bench", "parse-dependency-chek"], /^unknown measure parse-dependency-chek; measures: parse-sarif, /],
   ])("%j", async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);

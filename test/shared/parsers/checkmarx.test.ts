@@ -68,7 +68,7 @@ describe("checkmarx-xml", () => {
       syntax: "xml" as const,
       root: "CxXMLResults",
       head: "",
-      text: '<CxXMLResults><Query id="1"/></CxXMLResults>',
+      bytes: Buffer.from('<CxXMLResults><Query id="1"/></CxXMLResults>'),
     };
     expect(() => checkmarxXml.parse(doc, ctx)).toThrow(ParseError);
     expect(() => checkmarxXml.parse(doc, ctx)).toThrow(/Query\[0\]/);

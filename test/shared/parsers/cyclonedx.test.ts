@@ -290,7 +290,9 @@ describe("cyclonedx-xml", () => {
   it("detects a CycloneDX XML BOM by its namespace", () => {
     expect(cyclonedxXml.detect(load("cyclonedx-xml/vex-1.6.xml"))).toBe(true);
     expect(cyclonedxXml.detect(load("cyclonedx-xml/ext-1.3.xml"))).toBe(true);
-    expect(cyclonedxXml.detect({ syntax: "xml", root: "bom", head: "<bom>", text: "<bom/>" })).toBe(false);
+    expect(
+      cyclonedxXml.detect({ syntax: "xml", root: "bom", head: "<bom>", bytes: Buffer.from("<bom/>") }),
+    ).toBe(false);
     expect(cyclonedxJson.detect(load("cyclonedx-xml/vex-1.6.xml"))).toBe(false);
   });
 

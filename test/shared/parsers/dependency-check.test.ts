@@ -149,9 +149,14 @@ describe("dependency-check-xml", () => {
   it("detects the XML report by its namespace", () => {
     expect(dependencyCheckXml.detect(load("dependency-check-xml/report.xml"))).toBe(true);
     expect(dependencyCheckXml.detect(load("dependency-check-xml/schema-2.0.xml"))).toBe(true);
-    expect(dependencyCheckXml.detect({ syntax: "xml", root: "analysis", head: "<analysis>", text: "" })).toBe(
-      false,
-    );
+    expect(
+      dependencyCheckXml.detect({
+        syntax: "xml",
+        root: "analysis",
+        head: "<analysis>",
+        bytes: Buffer.from(""),
+      }),
+    ).toBe(false);
   });
 
   it("maps the XML report like the JSON one", () => {

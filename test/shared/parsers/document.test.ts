@@ -206,7 +206,7 @@ describe("readDocument", () => {
     expect(doctype.length).toBeGreaterThan(8 * KIB);
     const text = `<?xml version="1.0"?>\n${doctype}\n<issues burpVersion="2024.1"><issue/></issues>`;
     const doc = readDocument(text);
-    expect(doc).toMatchObject({ syntax: "xml", root: "issues", text });
+    expect(doc).toMatchObject({ syntax: "xml", root: "issues", bytes: Buffer.from(text) });
     if (doc.syntax !== "xml") throw new Error("not XML");
     // the head is the first 4 KB, for cheap detection; the root lies beyond it
     expect(doc.head).toBe(text.slice(0, 4096));
@@ -261,7 +261,7 @@ describe("recordsOf and isRecord", () => {
   it("gives nothing for JSON scalars, XML and CSV", () => {
     expect(recordsOf({ syntax: "json", value: 3 })).toBeUndefined();
     expect(recordsOf({ syntax: "json", value: null })).toBeUndefined();
-    expect(recordsOf({ syntax: "xml", root: "a", head: "<a/>", text: "<a/>" })).toBeUndefined();
+    expect(recordsOf({ syntax: "xml", root: "a", head: "<a/>", bytes: Buffer.from("<a/>") })).toBeUndefined();
     expect(recordsOf({ syntax: "csv", head: "a;b", text: "a;b" })).toBeUndefined();
   });
 

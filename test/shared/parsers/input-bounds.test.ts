@@ -230,7 +230,7 @@ describe("the findings cap", () => {
 
 describe("XML bounds", () => {
   const check = (xml: string, over: Partial<InputLimits> = {}) =>
-    checkXmlBounds(xml, xml.indexOf("<r"), limits(over));
+    checkXmlBounds(Buffer.from(xml), xml.indexOf("<r"), limits(over));
 
   it("refuses nesting deeper than the depth bound; self-closing and closed elements do not nest", () => {
     expect(() => check("<r><a><b/></a><a></a></r>", { maxJsonDepth: 2 })).not.toThrow();
@@ -259,7 +259,7 @@ describe("XML bounds", () => {
 
   it("refuses an element flood by the memory its tree would need, before a tree-building parser runs", () => {
     const flood = `<OWASPZAPReport>${"<a/>".repeat(20_000)}</OWASPZAPReport>`;
-    expect(checkXmlBounds(flood, 0, limits({}))).toBeGreaterThan(20_000 * 256);
+    expect(checkXmlBounds(Buffer.from(flood), 0, limits({}))).toBeGreaterThan(20_000 * 256);
     const tight = { ...CTX, limits: { maxTreeBytes: 1024 * 1024 } };
     expect(parseErrorOf(() => parseReport(Buffer.from(flood), tight, "zap-xml")).message).toMatch(
       /^the parsed XML would need about \d+ MiB of memory, above the 1 MiB memory bound$/,
@@ -288,11 +288,17 @@ describe("XML bounds", () => {
       parseErrorOf(() => parseReport(Buffer.from(deepSkipped), { ...CTX, limits: { maxJsonDepth: 30 } }))
         .message,
     ).toMatch(/XML nesting deeper than 30/);
-    const long = `${head}${dependency(`<description>${"d".repeat(300)}</description>`)}</dependencies></analysis>`;
+    const vulnerability = (description: string) =>
+      `<vulnerabilities><vulnerability><name>CVE-2024-1</name><description>${description}</description></vulnerability></vulnerabilities>`;
+    const long = `${head}${dependency(vulnerability("d".repeat(300)))}</dependencies></analysis>`;
     const short = { ...CTX, limits: { maxStringBytes: 200 } };
     expect(parseErrorOf(() => parseReport(Buffer.from(long), short)).message).toMatch(
       /^dependency-check-xml: an XML text of 300 chars exceeds the 200 cap/,
     );
+    expect(parseReport(Buffer.from(long.replace("d".repeat(300), "d")), short).count).toBe(1);
+    // a text the mapper never reads is never made into a string
+    const unread = `${head}${dependency(`<description>${"d".repeat(300)}</description>`)}</dependencies></analysis>`;
+    expect(parseReport(Buffer.from(unread), short).count).toBe(0);
     const longAttribute = long
       .replace('isVirtual="false"', `isVirtual="${"f".repeat(300)}"`)
       .replace("d".repeat(300), "");

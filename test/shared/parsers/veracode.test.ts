@@ -7,7 +7,12 @@ const ctx = { secretSalt: "unit-test-salt" };
 const parse = (name: string) => parseFixtureWith(veracodeXml, `veracode-xml/${name}`, ctx);
 
 function xmlDoc(text: string) {
-  return { syntax: "xml" as const, root: "detailedreport", head: text.slice(0, 4096), text };
+  return {
+    syntax: "xml" as const,
+    root: "detailedreport",
+    head: text.slice(0, 4096),
+    bytes: Buffer.from(text),
+  };
 }
 
 describe("veracode-xml", () => {
@@ -18,7 +23,7 @@ describe("veracode-xml", () => {
         syntax: "xml",
         root: "summaryreport",
         head: '<summaryreport xmlns="https://www.veracode.com/schema/reports/export/1.0">',
-        text: "",
+        bytes: Buffer.from(""),
       }),
     ).toBe(false);
   });
