@@ -351,22 +351,9 @@ class XmlReportReader {
     private readonly format: string,
   ) {}
 
-  /** The element's trimmed text; undefined when empty. */
-  text(): string | undefined {
-    return this.cursor.readText() || undefined;
-  }
-
-  number(where: string): number | undefined {
-    const text = this.cursor.readText();
-    if (!text) return undefined;
-    const value = Number(text);
-    if (Number.isNaN(value))
-      throw new ParseError(
-        `unexpected report shape: expected a number, got ${JSON.stringify(text.slice(0, 40))}`,
-        this.format,
-        where,
-      );
-    return value;
+  /** The element's trimmed text; undefined when empty. `shared`: see `XmlCursor.readText`. */
+  text(shared = false): string | undefined {
+    return this.cursor.readText(shared) || undefined;
   }
 
   cvssV2(where: string): CvssV2 {
@@ -386,8 +373,8 @@ class XmlReportReader {
     const cursor = this.cursor;
     while (cursor.next()) {
       const name = cursor.name;
-      if (name === "score") c.score = this.number(`${where}.score`);
-      else if (isTextField<CvssV2>(V2_TEXT, name)) c[name] = this.text();
+      if (name === "score") c.score = cursor.readNumber(`${where}.score`);
+      else if (isTextField<CvssV2>(V2_TEXT, name)) c[name] = this.text(true);
       else cursor.skip();
     }
     return c;
@@ -411,8 +398,8 @@ class XmlReportReader {
     const cursor = this.cursor;
     while (cursor.next()) {
       const name = cursor.name;
-      if (name === "baseScore") c.baseScore = this.number(`${where}.baseScore`);
-      else if (isTextField<CvssV3>(V3_TEXT, name)) c[name] = this.text();
+      if (name === "baseScore") c.baseScore = cursor.readNumber(`${where}.baseScore`);
+      else if (isTextField<CvssV3>(V3_TEXT, name)) c[name] = this.text(true);
       else cursor.skip();
     }
     return c;
@@ -428,8 +415,8 @@ class XmlReportReader {
     const cursor = this.cursor;
     while (cursor.next()) {
       const name = cursor.name;
-      if (name === "baseScore") c.baseScore = this.number(`${where}.baseScore`);
-      else if (isTextField<CvssV4>(V4_TEXT, name)) c[name] = this.text();
+      if (name === "baseScore") c.baseScore = cursor.readNumber(`${where}.baseScore`);
+      else if (isTextField<CvssV4>(V4_TEXT, name)) c[name] = this.text(true);
       else cursor.skip();
     }
     return c;
@@ -440,7 +427,7 @@ class XmlReportReader {
     const out: string[] = [];
     const cursor = this.cursor;
     while (cursor.next()) {
-      if (isNamed(cursor, item)) out.push(cursor.readText());
+      if (isNamed(cursor, item)) out.push(cursor.readText(true));
       else cursor.skip();
     }
     return out;
@@ -471,7 +458,7 @@ class XmlReportReader {
       if (isNamed(cursor, "software"))
         out.push({
           software: {
-            vulnerabilityIdMatched: cursor.attr("vulnerabilityIdMatched"),
+            vulnerabilityIdMatched: cursor.attr("vulnerabilityIdMatched", true),
             versionEndExcluding: cursor.attr("versionEndExcluding"),
           },
         });
@@ -483,7 +470,7 @@ class XmlReportReader {
   vulnerability(where: string): Vulnerability {
     const cursor = this.cursor;
     const v: Vulnerability = {
-      source: cursor.attr("source"),
+      source: cursor.attr("source", true),
       name: "",
       severity: undefined,
       unscored: undefined,
@@ -504,8 +491,8 @@ class XmlReportReader {
           v.name = cursor.readText();
           break;
         case "severity":
-          v.unscored = cursor.attr("unscored");
-          v.severity = this.text();
+          v.unscored = cursor.attr("unscored", true);
+          v.severity = this.text(true);
           break;
         case "cvssV2":
           v.cvssv2 = this.cvssV2(`${where}.cvssv2`);
@@ -597,7 +584,7 @@ class XmlReportReader {
     let missingId: number | undefined;
     while (cursor.next()) {
       if (isNamed(cursor, "package")) {
-        const confidence = cursor.attr("confidence");
+        const confidence = cursor.attr("confidence", true);
         let id: string | undefined;
         while (cursor.next()) {
           if (isNamed(cursor, "id")) id = this.text();
@@ -607,7 +594,7 @@ class XmlReportReader {
         packages.push({ id: id ?? "", confidence });
       } else {
         if (isNamed(cursor, "vulnerabilityIds"))
-          vulnerabilityIds.push({ confidence: cursor.attr("confidence") });
+          vulnerabilityIds.push({ confidence: cursor.attr("confidence", true) });
         cursor.skip();
       }
     }

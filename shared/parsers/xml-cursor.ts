@@ -97,6 +97,9 @@ function holdsAt(bytes: Buffer, at: number, ascii: string): boolean {
 export type XmlCursorLimits = Partial<Pick<JsonLimits, "maxJsonDepth" | "maxStringBytes">>;
 
 const NAME_SLOTS = 512;
+const VALUE_SLOTS = 1024;
+/** Longer texts are rarely repeated (a description, a URL): looking them up would be wasted. */
+const MAX_SHARED = 64;
 const LT = 0x3c;
 const GT = 0x3e;
 const SLASH = 0x2f;
@@ -129,6 +132,7 @@ export class XmlCursor {
   private pending = false;
   private done = false;
   private readonly names: Array<string | undefined> = new Array(NAME_SLOTS);
+  private readonly values: Array<string | undefined> = new Array(VALUE_SLOTS);
   /** Elements returned since `meter` (with its bound): what a mapper builds from them is bounded. */
   private weight = 0;
   private maxWeight = Number.POSITIVE_INFINITY;
@@ -215,8 +219,12 @@ export class XmlCursor {
     }
   }
 
-  /** The element last returned read as its own text (its children skipped); "" when it has none. */
-  readText(): string {
+  /**
+   * The element last returned read as its own text (its children skipped); "" when it has none.
+   * `shared`: the text is one of a small vocabulary (a severity, a CVSS metric): the same string
+   * is returned each time it is met, made once.
+   */
+  readText(shared = false): string {
     if (!this.pending) throw new Error("readText: no element to read");
     this.pending = false;
     if (this.selfClosing) return "";
@@ -230,7 +238,7 @@ export class XmlCursor {
       bytes[after] === GT &&
       this.sameName(lt + 2, this.nameAt, this.nameLength)
     ) {
-      const own = lt > this.pos ? this.passText("", this.pos, lt) : "";
+      const own = lt > this.pos ? this.passText("", this.pos, lt, shared) : "";
       this.pos = after + 1;
       return own;
     }
@@ -242,6 +250,54 @@ export class XmlCursor {
       this.skip();
     }
     return own + this.text;
+  }
+
+  /**
+   * The element last returned read as a number: undefined when it has no text. A plain decimal
+   * (`7.5`) is read from the bytes, anything else through `Number`; what is not a number fails,
+   * naming `where` and the text.
+   */
+  readNumber(where: string): number | undefined {
+    if (!this.pending) throw new Error("readNumber: no element to read");
+    const bytes = this.bytes;
+    // digits, at most one '.', then this element's end tag: no string made
+    let mantissa = 0;
+    let digits = 0;
+    let scale = -1;
+    let j = this.pos;
+    for (let c = bytes[j]; c !== LT; c = bytes[++j]) {
+      if (c !== undefined && c >= 0x30 && c <= 0x39) {
+        mantissa = mantissa * 10 + (c - 0x30);
+        digits++;
+        if (scale >= 0) scale++;
+      } else if (c === 0x2e && scale < 0) scale = 0;
+      else break;
+    }
+    const after = j + 2 + this.nameLength;
+    if (
+      !this.selfClosing &&
+      digits > 0 &&
+      digits <= 15 &&
+      bytes[j] === LT &&
+      bytes[j + 1] === SLASH &&
+      bytes[after] === GT &&
+      this.sameName(j + 2, this.nameAt, this.nameLength)
+    ) {
+      this.pending = false;
+      this.pos = after + 1;
+      // both exact below 2^53 and 10^22, so one division rounds as parsing the text would
+      return scale > 0 ? mantissa / 10 ** scale : mantissa;
+    }
+    const text = this.readText();
+    if (!text) return undefined;
+    const value = Number(text);
+    if (Number.isNaN(value))
+      throw new ParseError(
+        `unexpected report shape: expected a number, got ${JSON.stringify(text.slice(0, 40))}`,
+        this.format,
+        where,
+      );
+    return value;
   }
 
   /** Steps over the element last returned and everything in it, building nothing. */
@@ -272,21 +328,31 @@ export class XmlCursor {
     this.pos = j;
   }
 
-  /** The value of the last returned element's attribute `local` (namespace prefix ignored). */
-  attr(local: string): string | undefined {
+  /**
+   * The value of the last returned element's attribute `local` (namespace prefix ignored); only
+   * its value is made into a string (`shared`: as `readText`'s).
+   */
+  attr(local: string, shared = false): string | undefined {
     let found: string | undefined;
-    this.readAttributes((name, value) => {
-      if (name === local) found = value;
+    this.readAttributes((from, to, q, close) => {
+      if (to - from === local.length && holdsAt(this.bytes, from, local))
+        found = shared ? this.shared(q + 1, close) : decodeXmlText(this.string(q + 1, close));
     });
     return found;
   }
 
   /** Each attribute of the element last returned, by local name; `xmlns` declarations left out. */
   attributes(visit: (name: string, value: string) => void): number {
-    return this.readAttributes(visit);
+    return this.readAttributes((from, to, q, close) =>
+      visit(this.intern(from, to), decodeXmlText(this.string(q + 1, close))),
+    );
   }
 
-  private readAttributes(visit: (name: string, value: string) => void): number {
+  /**
+   * Each attribute's local name, bytes[from, to), and the quotes around its value, `q` and `close`
+   * (the value is held to the string bound); their count.
+   */
+  private readAttributes(visit: (from: number, to: number, q: number, close: number) => void): number {
     const bytes = this.bytes;
     const end = this.attrTo;
     let count = 0;
@@ -312,7 +378,7 @@ export class XmlCursor {
       if (!isXmlns) {
         let local = j;
         for (let k = j; k < nameEnd && local === j; k++) if (bytes[k] === 0x3a) local = k + 1;
-        visit(this.intern(local, nameEnd), decodeXmlText(this.string(q + 1, close)));
+        visit(local, nameEnd, q, close);
         count++;
       }
       j = close + 1;
@@ -375,7 +441,7 @@ export class XmlCursor {
   }
 
   /** `own` with the text segment [from, to) appended, when it is not only blanks. */
-  private passText(own: string, from: number, to: number): string {
+  private passText(own: string, from: number, to: number, shared = false): string {
     const bytes = this.bytes;
     this.bound(to - from, "text", from);
     // blanks between tags (pretty-printed reports) are most text segments: never decoded
@@ -386,7 +452,7 @@ export class XmlCursor {
     let end = to;
     while (isBlank(bytes[end - 1])) end--;
     // as fast-xml-parser: each text segment trimmed, then decoded
-    const segment = decodeXmlText(this.string(k, end));
+    const segment = shared ? this.shared(k, end) : decodeXmlText(this.string(k, end));
     return own ? own + segment : segment;
   }
 
@@ -413,6 +479,29 @@ export class XmlCursor {
     const name = this.string(from, to);
     this.names[slot] = name;
     return name;
+  }
+
+  /**
+   * The decoded text of bytes[from, to), made once for a short text met again (values are looked
+   * up as names are, in a table of their own); a long one each time.
+   */
+  private shared(from: number, to: number): string {
+    const bytes = this.bytes;
+    const length = to - from;
+    if (length > MAX_SHARED) return decodeXmlText(this.string(from, to));
+    const slot =
+      (length * 7 +
+        (bytes[from] ?? 0) * 31 +
+        (bytes[to - 1] ?? 0) * 3 +
+        (bytes[(from + to) >> 1] ?? 0) * 17 +
+        (bytes[from + (length >> 2)] ?? 0)) &
+      (VALUE_SLOTS - 1);
+    const known = this.values[slot];
+    if (known !== undefined && known.length === length && holdsAt(bytes, from, known)) return known;
+    const value = decodeXmlText(this.string(from, to));
+    // a value whose text is not its bytes (a reference, beyond ASCII) is never matched: not kept
+    if (value.length === length) this.values[slot] = value;
+    return value;
   }
 
   /** The end of a quoted attribute value opening at `q`. */

@@ -200,3 +200,69 @@ describe("XmlCursor", () => {
     expect(() => walk(cursor)).toThrow(/^the <rec> at offset 3 would need about/);
   });
 });
+
+describe("XmlCursor values", () => {
+  const cursorOf = (text: string) => {
+    const cursor = new XmlCursor(Buffer.from(text), "t");
+    cursor.next();
+    return cursor;
+  };
+
+  it("reads numbers as Number reads their text, decimals from the bytes", () => {
+    const texts = [
+      "0",
+      "7",
+      "7.5",
+      "9.8",
+      "10.0",
+      "0.1",
+      "3.3",
+      "123456789012345",
+      "1234567.891",
+      " 4.2 ",
+    ].concat(["1e3", "-2.5", "+1", "0x10", "1.2.3", "", "12345678901234567890", "5."]);
+    const cursor = cursorOf(`<r>${texts.map((t) => `<n>${t}</n>`).join("")}<n/><n>1<!-- c -->2</n></r>`);
+    const read: Array<number | string | undefined> = [];
+    while (cursor.next()) {
+      try {
+        read.push(cursor.readNumber("n"));
+      } catch (error) {
+        read.push((error as ParseError).message);
+      }
+    }
+    const expected = texts.map((t) =>
+      t === ""
+        ? undefined
+        : Number.isNaN(Number(t))
+          ? `t: unexpected report shape: expected a number, got "${t}" (at n)`
+          : Number(t),
+    );
+    expect(read).toEqual([...expected, undefined, 12]);
+  });
+
+  it("shares short texts and attribute values met again, and never mixes up ones that share a slot", () => {
+    const words = Array.from({ length: 3000 }, (_, i) => `w${(i * 7919).toString(36)}`);
+    const all = [...words, ...words, "a&amp;b", "a&amp;b", "é", "é"];
+    const cursor = cursorOf(`<r>${all.map((w) => `<v k="${w}">${w}</v>`).join("")}</r>`);
+    const texts: string[] = [];
+    const attrs: Array<string | undefined> = [];
+    while (cursor.next()) {
+      attrs.push(cursor.attr("k", true));
+      texts.push(cursor.readText(true));
+    }
+    const decoded = all.map((w) => w.replace("&amp;", "&"));
+    expect(texts).toEqual(decoded);
+    expect(attrs).toEqual(decoded);
+  });
+
+  it("reads one attribute by its local name, whatever its prefix, and none that is absent", () => {
+    const cursor = cursorOf(`<r xmlns:x="urn:x" x:a="1" b = '2' c="&lt;"/>`);
+    expect([
+      cursor.attr("a"),
+      cursor.attr("b"),
+      cursor.attr("c"),
+      cursor.attr("d"),
+      cursor.attr("xmlns"),
+    ]).toEqual(["1", "2", "<", undefined, undefined]);
+  });
+});
