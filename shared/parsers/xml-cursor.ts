@@ -150,11 +150,6 @@ export class XmlCursor {
     this.pos = readPrologOf(bytes).rootStart;
   }
 
-  /** How many elements are open: 1 inside the root. */
-  get depth(): number {
-    return this.openAt.length;
-  }
-
   /**
    * Holds what is read from here on to `limits.maxTreeBytes`, counted per element returned, as a
    * tree of them would need; `what` names the part in the error.
