@@ -635,7 +635,7 @@ class XmlReportReader {
             cursor.skip();
             continue;
           }
-          cursor.meter(limits, `the <dependency> at offset ${cursor.at}`);
+          cursor.meter(limits);
           this.dependency(index++, tool, findings);
         }
       } else cursor.skip();

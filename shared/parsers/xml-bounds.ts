@@ -16,7 +16,7 @@ function endOf(bytes: Buffer, from: number, token: string | number): number {
 }
 
 /** `bytes` holds the ASCII text `ascii` at `at`. */
-function holdsAt(bytes: Buffer, at: number, ascii: string): boolean {
+export function holdsAt(bytes: Buffer, at: number, ascii: string): boolean {
   for (let k = 0; k < ascii.length; k++) if (bytes[at + k] !== ascii.charCodeAt(k)) return false;
   return true;
 }

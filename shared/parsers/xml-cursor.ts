@@ -1,6 +1,6 @@
 import { type JsonLimits, treeTooBig } from "./lazy-json.ts";
 import { ParseError } from "./parse-error.ts";
-import { XML_BYTES, xmlStringTooLong, xmlTooDeep } from "./xml-bounds.ts";
+import { holdsAt, XML_BYTES, xmlStringTooLong, xmlTooDeep } from "./xml-bounds.ts";
 import { readPrologOf } from "./xml-prolog.ts";
 
 /**
@@ -87,12 +87,6 @@ function isNameEnd(c: number | undefined): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x2f || c === 0x3e || c === undefined;
 }
 
-/** `bytes` holds the ASCII text `ascii` at `at`. */
-function holdsAt(bytes: Buffer, at: number, ascii: string): boolean {
-  for (let k = 0; k < ascii.length; k++) if (bytes[at + k] !== ascii.charCodeAt(k)) return false;
-  return true;
-}
-
 /** The limits a cursor holds what it reads to; a missing one is unbounded. */
 export type XmlCursorLimits = Partial<Pick<JsonLimits, "maxJsonDepth" | "maxStringBytes">>;
 
@@ -137,7 +131,9 @@ export class XmlCursor {
   private weight = 0;
   private maxWeight = Number.POSITIVE_INFINITY;
   private meterLimits: Pick<JsonLimits, "maxTreeBytes"> | undefined;
-  private meterWhat = "";
+  /** The metered element, for the error (its message is only built when thrown). */
+  private meterName = "";
+  private meterAt = 0;
 
   constructor(
     private readonly bytes: Buffer,
@@ -151,14 +147,15 @@ export class XmlCursor {
   }
 
   /**
-   * Holds what is read from here on to `limits.maxTreeBytes`, counted per element returned, as a
-   * tree of them would need; `what` names the part in the error.
+   * Holds what is read of the element last returned to `limits.maxTreeBytes`, counted per element
+   * returned, as a tree of them would need; the error names that element and its offset.
    */
-  meter(limits: Pick<JsonLimits, "maxTreeBytes">, what: string): void {
+  meter(limits: Pick<JsonLimits, "maxTreeBytes">): void {
     this.weight = 0;
     this.maxWeight = limits.maxTreeBytes;
     this.meterLimits = limits;
-    this.meterWhat = what;
+    this.meterName = this.name;
+    this.meterAt = this.at;
   }
 
   /**
@@ -209,7 +206,11 @@ export class XmlCursor {
       this.startAt(lt);
       this.text = own;
       if (++this.weight * XML_BYTES.element > this.maxWeight && this.meterLimits)
-        throw treeTooBig(this.weight * XML_BYTES.element, this.meterLimits, this.meterWhat);
+        throw treeTooBig(
+          this.weight * XML_BYTES.element,
+          this.meterLimits,
+          `the <${this.meterName}> at offset ${this.meterAt}`,
+        );
       return true;
     }
   }

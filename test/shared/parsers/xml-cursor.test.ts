@@ -192,11 +192,11 @@ describe("XmlCursor", () => {
     expect(() => cursor.attr("a")).toThrow(/an XML attribute value of 11 chars exceeds the 10 cap/);
   });
 
-  it("meters the elements a caller reads from a mark on, naming the part", () => {
+  it("meters the elements a caller reads of one element, naming it and its offset", () => {
     const cursor = cursorOf(`<r><rec>${"<i/>".repeat(10)}</rec><rec><i/></rec></r>`);
     cursor.next();
     cursor.next();
-    cursor.meter({ maxTreeBytes: 5 * 256 }, "the <rec> at offset 3");
+    cursor.meter({ maxTreeBytes: 5 * 256 });
     expect(() => walk(cursor)).toThrow(/^the <rec> at offset 3 would need about/);
   });
 });
