@@ -142,7 +142,7 @@ const V2_METRICS = [
 
 /**
  * `AV:N/AC:L/...` from NETWORK/LOW/... (or N/L/... as OSS Index writes them); undefined if any is
- * odd. Read straight from the block: nothing is allocated per metric (it runs once per finding).
+ * odd. Read straight from the block, with no array of parts per finding (it runs once per finding).
  */
 function vectorFrom<F extends string>(
   c: Partial<Record<F, string | null>>,

@@ -130,6 +130,58 @@ describe("dependency-check-json", () => {
     expect(noPackage?.confidence).toBeUndefined();
   });
 
+  it("builds a v2 vector from either spelling of a metric, and none when a metric is odd", () => {
+    const cvssv2 = (extra: Record<string, string>) => ({
+      score: 6.8,
+      accessVector: "NETWORK",
+      accessComplexity: "MEDIUM",
+      integrityImpact: "PARTIAL",
+      availabilityImpact: "PARTIAL",
+      ...extra,
+    });
+    const report = {
+      reportSchema: "1.1",
+      scanInfo: { engineVersion: "8.4.0" },
+      dependencies: [
+        {
+          fileName: "a.jar",
+          filePath: "/src/lib/a.jar",
+          vulnerabilities: [
+            // `authentication` (not 6.x's `authenticationr`) and `confidentialityImpact`
+            {
+              source: "NVD",
+              name: "CVE-2020-1",
+              cvssv2: cvssv2({ authentication: "NONE", confidentialityImpact: "PARTIAL" }),
+            },
+            // `authenticationr` wins over `authentication` when both are there
+            {
+              source: "NVD",
+              name: "CVE-2020-2",
+              cvssv2: cvssv2({
+                authenticationr: "SINGLE",
+                authentication: "NONE",
+                confidentialImpact: "COMPLETE",
+              }),
+            },
+            // a letter v2 does not allow for Au: the score stays, no vector is made up
+            {
+              source: "NVD",
+              name: "CVE-2020-3",
+              cvssv2: cvssv2({ authentication: "HIGH", confidentialImpact: "NONE" }),
+            },
+          ],
+        },
+      ],
+    };
+    const doc = readDocument(JSON.stringify(report));
+    const cvss = dependencyCheckJson.parse(doc, ctx).findings.map((f) => f.cvss);
+    expect(cvss).toEqual([
+      { version: "2.0", vector: "AV:N/AC:M/Au:N/C:P/I:P/A:P", score: 6.8 },
+      { version: "2.0", vector: "AV:N/AC:M/Au:S/C:C/I:P/A:P", score: 6.8 },
+      { version: "2.0", score: 6.8 },
+    ]);
+  });
+
   it("parses an empty report to no findings", () => {
     expect(parseJson("empty.json")).toEqual({
       tool: { name: "OWASP Dependency-Check", version: "9.0.9" },
